@@ -1,0 +1,434 @@
+#include "node/actor.hpp"
+
+#include <algorithm>
+#include <exception>
+
+#include "node/actor_system.hpp"
+#include "node/log.hpp"
+
+namespace troupe {
+namespace {
+
+template <class Vec, class Pred>
+bool erase_first(Vec& v, Pred pred) {
+  auto it = std::find_if(v.begin(), v.end(), pred);
+  if (it == v.end()) return false;
+  v.erase(it);
+  return true;
+}
+
+}  // namespace
+
+actor::actor() = default;
+
+actor::~actor() { local_clear(); }
+
+void intrusive_add_ref(actor* a) noexcept { a->refs_.fetch_add(1, std::memory_order_relaxed); }
+
+void intrusive_release(actor* a) noexcept {
+  if (a->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete a;
+}
+
+void detail::run_turn(actor* a) noexcept {
+  a->resume();
+  intrusive_release(a);
+}
+
+pid actor::sender() const noexcept { return current_ ? current_->from : pid{}; }
+
+std::uint64_t actor::mailbox_size() const noexcept {
+  return inbox_.size() + local_size_.load(std::memory_order_relaxed);
+}
+
+// --- scheduling -----------------------------------------------------------------------------
+
+bool actor::push(envelope* e) noexcept {
+  inbox_.push(e);
+  // Dekker pair with finish_turn(): either we see scheduled_ == false, or the owner's re-check
+  // after clearing it sees our envelope. Both sides use seq_cst for that reason.
+  return !scheduled_.load(std::memory_order_seq_cst) && !scheduled_.exchange(true, std::memory_order_seq_cst);
+}
+
+void actor::wake() noexcept { system_->executor().schedule(this); }
+
+void actor::resume() noexcept {
+  if (terminated_) return;
+  status_.store(process_status::running, std::memory_order_relaxed);
+  if (!started_) {
+    started_ = true;
+    guarded([this] {
+      behavior_ = make_behavior();
+      on_start();
+    });
+  }
+  std::size_t budget = system_->config().batch;
+  while (!exit_ && budget > 0) {
+    if (urgent_.load(std::memory_order_relaxed) != 0) break;
+    envelope* e = local_pop();
+    if (e == nullptr) {
+      if (!drain_inbox(budget)) break;
+      continue;
+    }
+    --budget;
+    dispatch(e);
+  }
+  if (auto u = urgent_.load(std::memory_order_acquire); u != 0 && !exit_)
+    request_exit(u == urgent_kill ? exit_reason::killed() : exit_reason::shutdown());
+  if (exit_) {
+    terminate();
+    return;
+  }
+  finish_turn();
+}
+
+void actor::finish_turn() noexcept {
+  status_.store(process_status::waiting, std::memory_order_relaxed);
+  scheduled_.store(false, std::memory_order_seq_cst);
+  bool more = local_head_ != nullptr || !inbox_.empty();
+  if (more && !scheduled_.exchange(true, std::memory_order_seq_cst)) {
+    status_.store(process_status::runnable, std::memory_order_relaxed);
+    intrusive_add_ref(this);
+    wake();
+  }
+}
+
+bool actor::drain_inbox(std::size_t limit) {
+  bool moved = false;
+  // Signals act at once (as Erlang's do); messages keep their order in the local queue. The
+  // bound keeps one turn short when producers outrun the process.
+  for (std::size_t n = 0; n < limit * 4 && !exit_; ++n) {
+    envelope* e = inbox_.try_pop();
+    if (e == nullptr) break;
+    moved = true;
+    if (e->type->signal) {
+      envelope_ptr owned(e);
+      guarded([&] { handle_signal(*e); });
+    } else {
+      local_push(e);
+    }
+  }
+  return moved;
+}
+
+void actor::dispatch(envelope* raw) {
+  envelope_ptr e(raw);
+  if (holds<detail::timed_message>(*e)) {
+    auto& t = payload<detail::timed_message>(*e);
+    if (!t.state->try_deliver()) return;  // cancelled after it fired
+    e = std::move(t.inner);
+  }
+  current_ = e.get();
+  guarded([&] { on_message(*e); });
+  current_ = nullptr;
+  handled_.store(handled_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  if (receive_timeout_.count() > 0) note_activity();
+}
+
+template <class F>
+bool actor::guarded(F&& f) noexcept {
+  try {
+    f();
+    return true;
+  } catch (const std::exception& ex) {
+    request_exit(exit_reason::error(ex.what()));
+  } catch (...) {
+    request_exit(exit_reason::error("unknown exception"));
+  }
+  return false;
+}
+
+void actor::on_message(envelope& e) {
+  if (!behavior_.dispatch(e)) unhandled(e);
+}
+
+void actor::on_exit(const exit_reason&) {}
+
+void actor::unhandled(envelope& e) {
+  system_->counters().unhandled.fetch_add(1, std::memory_order_relaxed);
+  log()->warn("{} has no handler for message '{}' from {}; dropped", self_.to_string(), e.type->name,
+              e.from.to_string());
+}
+
+// --- local message queue ----------------------------------------------------------------------
+
+void actor::local_push(envelope* e) noexcept {
+  e->next.store(nullptr, std::memory_order_relaxed);
+  if (local_tail_ != nullptr)
+    local_tail_->next.store(e, std::memory_order_relaxed);
+  else
+    local_head_ = e;
+  local_tail_ = e;
+  local_size_.store(local_size_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+envelope* actor::local_pop() noexcept {
+  envelope* e = local_head_;
+  if (e == nullptr) return nullptr;
+  local_head_ = e->next.load(std::memory_order_relaxed);
+  if (local_head_ == nullptr) local_tail_ = nullptr;
+  local_size_.store(local_size_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+  return e;
+}
+
+void actor::local_clear() noexcept {
+  while (envelope* e = local_pop()) destroy_envelope(e);
+}
+
+envelope* actor::local_take_if(const std::function<bool(envelope&)>& pred) noexcept {
+  envelope* prev = nullptr;
+  for (envelope* e = local_head_; e != nullptr; prev = e, e = e->next.load(std::memory_order_relaxed)) {
+    if (!pred(*e)) continue;
+    envelope* next = e->next.load(std::memory_order_relaxed);
+    if (prev != nullptr)
+      prev->next.store(next, std::memory_order_relaxed);
+    else
+      local_head_ = next;
+    if (local_tail_ == e) local_tail_ = prev;
+    local_size_.store(local_size_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+    return e;
+  }
+  return nullptr;
+}
+
+void actor::flush_down(ref_id ref) noexcept {
+  while (envelope* e = local_take_if([ref](envelope& x) { return holds<down_msg>(x) && payload<down_msg>(x).ref == ref; }))
+    destroy_envelope(e);
+}
+
+// --- links, monitors, exits -------------------------------------------------------------------
+
+void actor::link(const pid& other) {
+  if (other == self_ || other.is_null()) return;
+  {
+    std::lock_guard lock(info_lock_);
+    if (std::find(links_.begin(), links_.end(), other) != links_.end()) return;
+    links_.push_back(other);
+  }
+  system_->deliver(other, make_envelope<signals::link>(self_));
+}
+
+void actor::unlink(const pid& other) {
+  bool was_linked;
+  {
+    std::lock_guard lock(info_lock_);
+    was_linked = erase_first(links_, [&](const pid& p) { return p == other; });
+  }
+  if (was_linked) system_->deliver(other, make_envelope<signals::unlink>(self_));
+}
+
+ref_id actor::monitor(const pid& other) {
+  ref_id ref = system_->make_ref();
+  {
+    std::lock_guard lock(info_lock_);
+    monitors_.emplace_back(ref, other);
+  }
+  system_->deliver(other, make_envelope<signals::monitor>(self_, signals::monitor{ref}));
+  return ref;
+}
+
+bool actor::demonitor(ref_id ref) {
+  pid target;
+  {
+    std::lock_guard lock(info_lock_);
+    auto it = std::find_if(monitors_.begin(), monitors_.end(), [&](auto& m) { return m.first == ref; });
+    if (it != monitors_.end()) {
+      target = it->second;
+      monitors_.erase(it);
+    }
+  }
+  flush_down(ref);
+  if (target.is_null()) return false;
+  system_->deliver(target, make_envelope<signals::demonitor>(self_, signals::demonitor{ref}));
+  return true;
+}
+
+void actor::exit(const pid& target, exit_reason reason) {
+  system_->deliver(target, make_envelope<signals::exit>(self_, signals::exit{std::move(reason), false}));
+}
+
+void actor::stop(exit_reason reason) { request_exit(std::move(reason)); }
+
+void actor::request_exit(exit_reason reason) {
+  if (!exit_) exit_ = std::make_unique<exit_reason>(std::move(reason));
+}
+
+void actor::handle_signal(envelope& e) {
+  if (holds<signals::exit>(e)) {
+    auto& s = payload<signals::exit>(e);
+    on_exit_signal(e.from, s.reason, s.linked);
+  } else if (holds<signals::link>(e)) {
+    std::lock_guard lock(info_lock_);
+    if (std::find(links_.begin(), links_.end(), e.from) == links_.end()) links_.push_back(e.from);
+  } else if (holds<signals::unlink>(e)) {
+    std::lock_guard lock(info_lock_);
+    erase_first(links_, [&](const pid& p) { return p == e.from; });
+  } else if (holds<signals::monitor>(e)) {
+    std::lock_guard lock(info_lock_);
+    watchers_.emplace_back(payload<signals::monitor>(e).ref, e.from);
+  } else if (holds<signals::demonitor>(e)) {
+    auto ref = payload<signals::demonitor>(e).ref;
+    std::lock_guard lock(info_lock_);
+    erase_first(watchers_, [&](auto& w) { return w.first == ref && w.second == e.from; });
+  } else if (holds<signals::down>(e)) {
+    auto& s = payload<signals::down>(e);
+    on_down_signal(e.from, s.ref, s.reason);
+  } else if (holds<signals::node_shutdown>(e)) {
+    request_exit(exit_reason::shutdown());
+  } else if (holds<detail::receive_tick>(e)) {
+    on_receive_tick();
+  }
+}
+
+void actor::on_exit_signal(const pid& from, const exit_reason& reason, bool linked) {
+  if (linked) {
+    std::lock_guard lock(info_lock_);
+    if (!erase_first(links_, [&](const pid& p) { return p == from; })) return;  // unlinked meanwhile
+  }
+  if (!linked && reason == exit_reason::kind::kill) return request_exit(exit_reason::killed());
+  if (trap_exit_.load(std::memory_order_relaxed)) return local_push(make_envelope<exit_msg>(from, exit_msg{from, reason}).release());
+  if (reason.is_normal()) {
+    if (!linked && from == self_) request_exit(reason);  // exit(self(), normal) does end the caller
+    return;
+  }
+  request_exit(reason);
+}
+
+void actor::on_down_signal(const pid& from, ref_id ref, const exit_reason& reason) {
+  {
+    std::lock_guard lock(info_lock_);
+    if (!erase_first(monitors_, [&](auto& m) { return m.first == ref; })) return;  // demonitored
+  }
+  local_push(make_envelope<down_msg>(from, down_msg{ref, from, reason}).release());
+}
+
+// --- receive timeout ----------------------------------------------------------------------------
+
+void actor::set_receive_timeout(duration d) {
+  receive_timeout_ = d;
+  system_->cancel_timer(receive_timer_);
+  receive_timer_ = {};
+  if (d.count() <= 0) return;
+  note_activity();
+  arm_receive_timer(d);
+}
+
+void actor::note_activity() { last_activity_ = system_->clock().now(); }
+
+void actor::arm_receive_timer(duration after) {
+  auto* sys = system_;
+  auto me = self_;
+  receive_timer_ = sys->start_timer(sys->clock().now() + after,
+                                    [sys, me] { sys->deliver(me, make_envelope<detail::receive_tick>(me)); });
+}
+
+void actor::on_receive_tick() {
+  if (receive_timeout_.count() <= 0) return;
+  // One timer per idle period instead of one per message: on each tick, check how long the
+  // process has really been idle and either fire or sleep for the rest.
+  auto idle = system_->clock().now() - last_activity_;
+  if (idle >= receive_timeout_ && local_head_ == nullptr) {
+    local_push(make_envelope<timeout_msg>(self_).release());
+    note_activity();
+    arm_receive_timer(receive_timeout_);
+  } else {
+    arm_receive_timer(std::max(receive_timeout_ - idle, duration(1)));
+  }
+}
+
+bool actor::cancel_timer(const timer_handle& t) noexcept { return system_->cancel_timer(t); }
+
+// --- termination --------------------------------------------------------------------------------
+
+void actor::terminate() noexcept {
+  if (terminated_) return;
+  terminated_ = true;
+  status_.store(process_status::exiting, std::memory_order_relaxed);
+  exit_reason reason = exit_ ? *exit_ : exit_reason::normal();
+  system_->cancel_timer(receive_timer_);
+  receive_timeout_ = {};
+  try {
+    on_exit(reason);
+  } catch (const std::exception& ex) {
+    log()->error("{} threw from on_exit: {}", self_.to_string(), ex.what());
+  } catch (...) {
+    log()->error("{} threw from on_exit", self_.to_string());
+  }
+  system_->remove(*this);  // from here on, nothing new reaches the inbox
+  reject_pending_signals(reason);
+  notify_links_and_watchers(reason);
+  auto dropped = local_size_.load(std::memory_order_relaxed);
+  if (dropped) system_->counters().dropped_on_exit.fetch_add(dropped, std::memory_order_relaxed);
+  local_clear();
+  behavior_ = {};
+}
+
+void actor::reject_pending_signals(const exit_reason& reason) noexcept {
+  // Links and monitors that arrived before the process left the table were established: they
+  // get the real exit reason, like the ones set up earlier.
+  std::uint64_t dropped = 0;
+  while (envelope* raw = inbox_.try_pop()) {
+    envelope_ptr e(raw);
+    if (holds<signals::link>(*e)) {
+      std::lock_guard lock(info_lock_);
+      links_.push_back(e->from);
+    } else if (holds<signals::monitor>(*e)) {
+      std::lock_guard lock(info_lock_);
+      watchers_.emplace_back(payload<signals::monitor>(*e).ref, e->from);
+    } else if (holds<signals::unlink>(*e)) {
+      std::lock_guard lock(info_lock_);
+      erase_first(links_, [&](const pid& p) { return p == e->from; });
+    } else if (holds<signals::demonitor>(*e)) {
+      auto ref = payload<signals::demonitor>(*e).ref;
+      std::lock_guard lock(info_lock_);
+      erase_first(watchers_, [&](auto& w) { return w.first == ref; });
+    } else if (!e->type->signal) {
+      ++dropped;
+    }
+  }
+  (void)reason;
+  if (dropped) system_->counters().dropped_on_exit.fetch_add(dropped, std::memory_order_relaxed);
+}
+
+void actor::notify_links_and_watchers(const exit_reason& reason) {
+  exit_reason told = reason == exit_reason::kind::kill ? exit_reason::killed() : reason;
+  std::vector<pid> links;
+  std::vector<std::pair<ref_id, pid>> watchers, monitors;
+  {
+    std::lock_guard lock(info_lock_);
+    links.swap(links_);
+    watchers.swap(watchers_);
+    monitors.swap(monitors_);
+  }
+  for (auto& p : links) system_->deliver(p, make_envelope<signals::exit>(self_, signals::exit{told, true}));
+  for (auto& [ref, p] : watchers) system_->deliver(p, make_envelope<signals::down>(self_, signals::down{ref, told}));
+  for (auto& [ref, p] : monitors) system_->deliver(p, make_envelope<signals::demonitor>(self_, signals::demonitor{ref}));
+}
+
+// --- introspection --------------------------------------------------------------------------------
+
+process_info actor::info() const {
+  process_info i;
+  i.self = self_;
+  i.status = status_.load(std::memory_order_relaxed);
+  i.mailbox_length = mailbox_size();
+  i.messages_handled = handled_.load(std::memory_order_relaxed);
+  std::lock_guard lock(info_lock_);
+  i.trap_exit = trap_exit_.load(std::memory_order_relaxed);
+  i.registered_name = name_;
+  i.links = links_;
+  for (auto& m : monitors_) i.monitors.push_back(m.second);
+  for (auto& w : watchers_) i.monitored_by.push_back(w.second);
+  return i;
+}
+
+const char* to_string(process_status s) noexcept {
+  switch (s) {
+    case process_status::runnable: return "runnable";
+    case process_status::running: return "running";
+    case process_status::waiting: return "waiting";
+    case process_status::exiting: return "exiting";
+  }
+  return "unknown";
+}
+
+}  // namespace troupe

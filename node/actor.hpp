@@ -1,0 +1,212 @@
+#pragma once
+/// @file
+/// `actor`: a process. It owns a mailbox, handles one message at a time on whichever scheduler
+/// thread runs it, and talks to the world only through messages, links and monitors.
+///
+/// Write one by subclassing and returning a `behavior`:
+/// ```
+/// class counter : public troupe::actor {
+///   int n_ = 0;
+///   troupe::behavior make_behavior() override {
+///     return { [this](const increment& m) { n_ += m.by; } };
+///   }
+/// };
+/// auto pid = system.spawn<counter>();
+/// ```
+/// or spawn a function returning one: `system.spawn([](actor& self) -> behavior { ... })`.
+///
+/// Lifecycle: constructor (on the spawning thread; no messaging yet) → `make_behavior` and
+/// `on_start` (first turn, in the process) → handlers, one message at a time → `on_exit(reason)`
+/// (always runs, whatever the reason) → destruction once no thread refers to it.
+///
+/// An exception escaping any of these ends the process with an `error` exit reason holding the
+/// exception's text. It never reaches the scheduler thread.
+///
+/// Threading: every member below that is not marked @threadsafe may be called only from the
+/// process's own handlers (the owning thread of the current turn).
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "node/behavior.hpp"
+#include "node/clock.hpp"
+#include "node/exit_reason.hpp"
+#include "node/executor.hpp"
+#include "node/internal/spinlock.hpp"
+#include "node/mailbox.hpp"
+#include "node/pid.hpp"
+#include "node/process_info.hpp"
+#include "node/timer_queue.hpp"
+
+namespace troupe {
+
+class actor_system;
+
+class actor {
+ public:
+  actor();
+  actor(const actor&) = delete;
+  actor& operator=(const actor&) = delete;
+  virtual ~actor();
+
+  // --- identity -------------------------------------------------------------------------
+  [[nodiscard]] pid self() const noexcept { return self_; }
+  [[nodiscard]] actor_system& system() const noexcept { return *system_; }
+  /// The sender of the message being handled (null pid outside a handler or for anonymous sends).
+  [[nodiscard]] pid sender() const noexcept;
+
+  // --- messages -------------------------------------------------------------------------
+  /// Sends `msg` to `to`, local or remote; the receiver sees this process as the sender.
+  template <message T>
+  void send(const pid& to, T&& msg);
+  /// Delivers `msg` to `to` after `delay`. The message is never delivered once cancelled.
+  template <message T>
+  timer_handle send_after(const pid& to, duration delay, T&& msg);
+  /// Cancels a timer. True if this cancel stopped it from ever being delivered.
+  bool cancel_timer(const timer_handle& t) noexcept;
+  /// Asks for a `timeout_msg` whenever no message has arrived for `d`; zero turns it off.
+  void set_receive_timeout(duration d);
+
+  // --- links, monitors, exits -------------------------------------------------------------
+  /// Links to `other`: when either exits abnormally the other gets an exit signal. Linking to
+  /// a dead process sends this process an exit signal with reason noproc.
+  void link(const pid& other);
+  void unlink(const pid& other);
+  /// Monitors `other`: a `down_msg` with this ref arrives when it exits (noproc if already dead).
+  ref_id monitor(const pid& other);
+  /// Drops a monitor. Afterwards no `down_msg` for `ref` is delivered, even one already queued.
+  bool demonitor(ref_id ref);
+  /// Turns exit signals (except `kill`) into `exit_msg` messages.
+  void trap_exit(bool on) noexcept { trap_exit_.store(on, std::memory_order_relaxed); }
+  [[nodiscard]] bool trapping_exits() const noexcept { return trap_exit_.load(std::memory_order_relaxed); }
+  /// Sends an exit signal to `target` (Erlang exit/2). `kill` cannot be trapped.
+  void exit(const pid& target, exit_reason reason);
+  /// Ends this process with `reason` once the current handler returns (Erlang exit/1).
+  void stop(exit_reason reason = exit_reason::normal());
+
+  // --- spawning -------------------------------------------------------------------------
+  template <class A, class... Args>
+  pid spawn(Args&&... args);
+  /// Spawns and links atomically: the child cannot exit unlinked.
+  template <class A, class... Args>
+  pid spawn_link(Args&&... args);
+  /// Spawns and monitors atomically. Returns the child and the monitor ref.
+  template <class A, class... Args>
+  std::pair<pid, ref_id> spawn_monitor(Args&&... args);
+
+  /// Replaces the current handlers.
+  void become(behavior b) { behavior_ = std::move(b); }
+
+  // --- introspection (@threadsafe) ----------------------------------------------------------
+  [[nodiscard]] process_info info() const;
+  [[nodiscard]] std::uint64_t mailbox_size() const noexcept;
+
+ protected:
+  /// The handlers the process starts with. Called once, in the process, before `on_start`.
+  virtual behavior make_behavior() { return {}; }
+  /// Runs in the process before the first message.
+  virtual void on_start() {}
+  /// Handles one message. The default dispatches to the behavior, else calls `unhandled`.
+  virtual void on_message(envelope& e);
+  /// Runs once when the process ends, whatever the reason (Erlang terminate/2).
+  virtual void on_exit(const exit_reason& reason);
+  /// A message no handler matched: logged and counted, then dropped.
+  void unhandled(envelope& e);
+
+ private:
+  friend class actor_system;
+  friend class blocking_actor;
+  friend class scoped_actor;
+  friend void detail::run_turn(actor*) noexcept;
+  friend void intrusive_add_ref(actor* a) noexcept;
+  friend void intrusive_release(actor* a) noexcept;
+
+  // Scheduling.
+  /// Queues an envelope (taking ownership). Returns true when the process was idle and the
+  /// caller has claimed the right to wake it: it must add a reference and call wake().
+  /// @threadsafe
+  bool push(envelope* e) noexcept;
+  /// Asks whoever runs this process to run a turn (executor, or a blocked thread). @threadsafe
+  virtual void wake() noexcept;
+  void resume() noexcept;
+  void finish_turn() noexcept;
+  bool drain_inbox(std::size_t limit);
+  void dispatch(envelope* e);
+  template <class F>
+  bool guarded(F&& f) noexcept;
+
+  // Signals.
+  void handle_signal(envelope& e);
+  void on_exit_signal(const pid& from, const exit_reason& reason, bool linked);
+  void on_down_signal(const pid& from, ref_id ref, const exit_reason& reason);
+  void on_receive_tick();
+  void request_exit(exit_reason reason);
+
+  // Termination.
+  void terminate() noexcept;
+  void reject_pending_signals(const exit_reason& reason) noexcept;
+  void notify_links_and_watchers(const exit_reason& reason);
+
+  // Local message queue (messages drained from the inbox, not yet handled).
+  void local_push(envelope* e) noexcept;
+  envelope* local_pop() noexcept;
+  void local_clear() noexcept;
+  envelope* local_take_if(const std::function<bool(envelope&)>& pred) noexcept;
+  void flush_down(ref_id ref) noexcept;
+
+  void note_activity();
+  void arm_receive_timer(duration after);
+
+  std::atomic<std::uint32_t> refs_{1};
+  std::atomic<bool> scheduled_{false};
+  std::atomic<process_status> status_{process_status::runnable};
+  /// Set from other threads for exits that must not wait behind queued messages.
+  static constexpr std::uint8_t urgent_kill = 1, urgent_shutdown = 2;
+  std::atomic<std::uint8_t> urgent_{0};
+  bool started_ = false;
+  std::atomic<bool> trap_exit_{false};
+  bool terminated_ = false;
+  actor_system* system_ = nullptr;
+  pid self_;
+  mailbox inbox_;
+  envelope* local_head_ = nullptr;
+  envelope* local_tail_ = nullptr;
+  std::atomic<std::uint32_t> local_size_{0};
+  envelope* current_ = nullptr;
+  behavior behavior_;
+  std::unique_ptr<exit_reason> exit_;
+  duration receive_timeout_{};
+  time_point last_activity_{};
+  timer_handle receive_timer_;
+  std::atomic<std::uint64_t> handled_{0};
+
+  // Read by introspection from other threads; written by the owner under info_lock_.
+  mutable detail::spinlock info_lock_;
+  std::vector<pid> links_;
+  std::vector<std::pair<ref_id, pid>> monitors_;  // monitors this process holds on others
+  std::vector<std::pair<ref_id, pid>> watchers_;  // monitors others hold on this process
+  std::string name_;
+};
+
+void intrusive_add_ref(actor* a) noexcept;
+void intrusive_release(actor* a) noexcept;
+
+/// A process spawned from a function: `F(actor&)` returns its behavior.
+template <class F>
+class function_actor final : public actor {
+ public:
+  explicit function_actor(F f) : init_(std::move(f)) {}
+
+ protected:
+  behavior make_behavior() override { return init_(static_cast<actor&>(*this)); }
+
+ private:
+  F init_;
+};
+
+}  // namespace troupe

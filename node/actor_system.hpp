@@ -1,0 +1,231 @@
+#pragma once
+/// @file
+/// `actor_system`: one node's runtime — its processes, scheduler, timers and names.
+///
+/// A program may host several systems (several nodes in one process, as the integration tests
+/// and the deterministic simulation do). Every member is @threadsafe unless it says otherwise.
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "node/actor.hpp"
+#include "node/clock.hpp"
+#include "node/error.hpp"
+#include "node/executor.hpp"
+#include "node/message_type.hpp"
+#include "node/process_info.hpp"
+#include "node/process_table.hpp"
+#include "node/remote_router.hpp"
+#include "node/system_messages.hpp"
+#include "node/timer_queue.hpp"
+
+namespace troupe {
+
+class stepped_executor;
+
+struct actor_system_config {
+  /// This node's name, unique in the cluster.
+  std::string node_name = "nonode";
+  /// Incarnation number; 0 picks one from the wall clock, so a restarted node gets a new one.
+  std::uint32_t creation = 0;
+  /// Scheduler threads; 0 means one per hardware thread.
+  std::size_t threads = 0;
+  /// Messages a process handles per turn before it yields its thread (fairness).
+  std::size_t batch = 128;
+  /// Run on a `stepped_executor` with a `manual_clock`: nothing runs until the test steps it.
+  bool deterministic = false;
+};
+
+/// Counters that never go down. @threadsafe
+struct system_counters {
+  std::atomic<std::uint64_t> spawned{0};
+  std::atomic<std::uint64_t> exited{0};
+  /// Messages sent to a process that does not exist (or is unreachable).
+  std::atomic<std::uint64_t> dead_letters{0};
+  /// Messages a process received but had no handler for.
+  std::atomic<std::uint64_t> unhandled{0};
+  /// Messages still queued when their receiver exited.
+  std::atomic<std::uint64_t> dropped_on_exit{0};
+};
+
+class actor_system {
+ public:
+  explicit actor_system(actor_system_config config = {});
+  /// Shuts down (see `shutdown`).
+  ~actor_system();
+  actor_system(const actor_system&) = delete;
+  actor_system& operator=(const actor_system&) = delete;
+
+  // --- identity -------------------------------------------------------------------------
+  [[nodiscard]] node_index node() const noexcept { return node_; }
+  [[nodiscard]] const std::string& node_name() const noexcept { return config_.node_name; }
+  [[nodiscard]] std::uint32_t creation() const noexcept { return creation_; }
+  [[nodiscard]] bool is_local(const pid& p) const noexcept { return p.node == node_ && p.creation == creation_; }
+  [[nodiscard]] const actor_system_config& config() const noexcept { return config_; }
+
+  // --- processes ------------------------------------------------------------------------
+  /// Spawns an `A` constructed from `args`. Returns the null pid while shutting down.
+  template <class A, class... Args>
+  pid spawn(Args&&... args) {
+    return start(new A(std::forward<Args>(args)...), {});
+  }
+  /// Spawns a process whose behavior `init(actor&)` returns.
+  template <class F>
+    requires std::is_invocable_r_v<behavior, F&, actor&>
+  pid spawn(F init) {
+    return start(new function_actor<F>(std::move(init)), {});
+  }
+
+  /// Sends `msg` to `to` from no process (the receiver sees a null sender).
+  template <message T>
+  void send(const pid& to, T&& msg) {
+    deliver(to, make_envelope<std::remove_cvref_t<T>>(pid{}, std::forward<T>(msg)));
+  }
+  /// Sends to a registered name; false if no process has that name.
+  template <message T>
+  bool send(std::string_view name, T&& msg) {
+    auto p = whereis(name);
+    if (!p) return false;
+    send(*p, std::forward<T>(msg));
+    return true;
+  }
+  /// Sends an exit signal from no process (Erlang exit/2 from outside).
+  void exit(const pid& target, exit_reason reason);
+
+  /// Routes an envelope to a local or remote process. Unreachable targets become dead letters
+  /// (and links/monitors to them fire noproc). The core of every send.
+  void deliver(const pid& to, envelope_ptr e) noexcept;
+  /// Routes an envelope that arrived from another node to a local process.
+  void deliver_local(const pid& to, envelope_ptr e) noexcept;
+
+  // --- names ----------------------------------------------------------------------------
+  /// Registers a unique local name (Erlang register/2). `name_taken` if held by another
+  /// process, `noproc` if `p` is not a live local process, `invalid_argument` if `p` has a name.
+  result<void> register_name(const std::string& name, const pid& p);
+  bool unregister_name(const std::string& name);
+  [[nodiscard]] std::optional<pid> whereis(std::string_view name) const;
+  [[nodiscard]] std::vector<std::pair<std::string, pid>> registered_names() const;
+
+  // --- introspection --------------------------------------------------------------------
+  [[nodiscard]] std::optional<process_info> info(const pid& p);
+  [[nodiscard]] std::vector<pid> processes() const;
+  [[nodiscard]] std::size_t process_count() const noexcept { return table_.size(); }
+  [[nodiscard]] bool alive(const pid& p);
+  [[nodiscard]] const system_counters& counters() const noexcept { return counters_; }
+  system_counters& counters() noexcept { return counters_; }
+
+  // --- runtime --------------------------------------------------------------------------
+  [[nodiscard]] const troupe::clock& clock() const noexcept { return *clock_; }
+  [[nodiscard]] troupe::executor& executor() noexcept { return *executor_; }
+  /// The stepped executor in deterministic mode, else null.
+  [[nodiscard]] stepped_executor* stepper() noexcept { return stepper_; }
+  /// In deterministic mode: moves the manual clock on and fires the timers now due.
+  void advance_time(duration d);
+  /// Installs the router for remote pids (null removes it). Set before processes talk remotely.
+  void set_remote_router(remote_router* r) noexcept { router_.store(r, std::memory_order_release); }
+  /// Starts a timer that runs `fn` at `deadline` unless cancelled first.
+  timer_handle start_timer(time_point deadline, std::function<void()> fn);
+  /// Delivers `e` to `to` after `delay`. For a local target, a cancel that comes after the timer
+  /// fired but before the message is handled still stops it.
+  timer_handle send_after(const pid& to, duration delay, envelope_ptr e);
+  template <message T>
+  timer_handle send_after(const pid& to, duration delay, T&& msg) {
+    return send_after(to, delay, make_envelope<std::remove_cvref_t<T>>(pid{}, std::forward<T>(msg)));
+  }
+  /// Cancels a timer. True if this call stopped it from ever delivering.
+  bool cancel_timer(const timer_handle& t) noexcept;
+  /// A fresh reference, unique within this node incarnation.
+  ref_id make_ref() noexcept { return next_ref_.fetch_add(1, std::memory_order_relaxed); }
+
+  /// Stops every process (their on_exit runs with reason shutdown), waits up to `grace` for
+  /// them, then stops the scheduler and joins its threads. Idempotent.
+  void shutdown(duration grace = std::chrono::seconds(5));
+  [[nodiscard]] bool shutting_down() const noexcept { return shutting_down_.load(std::memory_order_acquire); }
+
+ private:
+  friend class actor;
+  friend class blocking_actor;
+  friend class scoped_actor;
+
+  /// Publishes a constructed process and schedules its first turn.
+  pid start(actor* a, const std::function<void(actor&)>& before_publish);
+  /// Publishes a process that a thread of its own runs (a blocking actor): no first turn.
+  pid start_detached(actor* a);
+  pid allocate_pid() noexcept;
+  void fire_timers();
+  void bounce(const pid& to, envelope_ptr e) noexcept;
+  void remove(actor& a) noexcept;
+
+  actor_system_config config_;
+  node_index node_;
+  std::uint32_t creation_;
+  std::unique_ptr<troupe::clock> clock_;
+  std::unique_ptr<troupe::executor> executor_;
+  stepped_executor* stepper_ = nullptr;
+  timer_queue timers_;
+  process_table table_;
+  std::atomic<remote_router*> router_{nullptr};
+  std::atomic<std::uint64_t> next_serial_{1};
+  std::atomic<ref_id> next_ref_{1};
+  system_counters counters_;
+  std::atomic<bool> shutting_down_{false};
+  std::mutex exit_mutex_;
+  std::condition_variable all_exited_;
+
+  mutable std::shared_mutex names_mutex_;
+  struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, pid, string_hash, std::equal_to<>> names_;
+};
+
+// --- actor templates that need the system -----------------------------------------------
+
+template <message T>
+void actor::send(const pid& to, T&& msg) {
+  system_->deliver(to, make_envelope<std::remove_cvref_t<T>>(self_, std::forward<T>(msg)));
+}
+
+template <message T>
+timer_handle actor::send_after(const pid& to, duration delay, T&& msg) {
+  return system_->send_after(to, delay, make_envelope<std::remove_cvref_t<T>>(self_, std::forward<T>(msg)));
+}
+
+template <class A, class... Args>
+pid actor::spawn(Args&&... args) {
+  return system_->spawn<A>(std::forward<Args>(args)...);
+}
+
+template <class A, class... Args>
+pid actor::spawn_link(Args&&... args) {
+  auto parent = self_;
+  pid child = system_->start(new A(std::forward<Args>(args)...), [parent](actor& c) { c.links_.push_back(parent); });
+  if (child) {
+    std::lock_guard lock(info_lock_);
+    links_.push_back(child);
+  }
+  return child;
+}
+
+template <class A, class... Args>
+std::pair<pid, ref_id> actor::spawn_monitor(Args&&... args) {
+  auto parent = self_;
+  ref_id ref = system_->make_ref();
+  pid child = system_->start(new A(std::forward<Args>(args)...),
+                             [parent, ref](actor& c) { c.watchers_.emplace_back(ref, parent); });
+  if (child) {
+    std::lock_guard lock(info_lock_);
+    monitors_.emplace_back(ref, child);
+  }
+  return {child, ref};
+}
+
+}  // namespace troupe

@@ -1,0 +1,50 @@
+#pragma once
+/// @file
+/// `envelope`: one message or signal on its way to a process.
+///
+/// An envelope is allocated once by the sender and moved, as a pointer, through the receiver's
+/// mailbox: a local send never copies or serializes the payload. The payload lives in the same
+/// allocation (`message_envelope<T>`), so one message costs one allocation.
+
+#include <atomic>
+#include <memory>
+#include <utility>
+
+#include "node/pid.hpp"
+
+namespace troupe {
+
+struct message_type;
+
+struct envelope {
+  /// Intrusive link for the mailbox queue. @note Owned by whichever queue holds the envelope.
+  std::atomic<envelope*> next{nullptr};
+  /// What the payload is; never null.
+  const message_type* type;
+  /// The sending process, or the null pid for a send from outside any process.
+  pid from;
+
+  explicit envelope(const message_type* t, pid sender = {}) noexcept : type(t), from(sender) {}
+  envelope(const envelope&) = delete;
+  envelope& operator=(const envelope&) = delete;
+};
+
+template <class T>
+struct message_envelope final : envelope {
+  T value;
+  template <class... Args>
+  explicit message_envelope(const message_type* t, pid sender, Args&&... args)
+      : envelope(t, sender), value(std::forward<Args>(args)...) {}
+};
+
+/// Destroys an envelope through its type's destructor (envelopes have no vtable).
+void destroy_envelope(envelope* e) noexcept;
+
+struct envelope_deleter {
+  void operator()(envelope* e) const noexcept { destroy_envelope(e); }
+};
+
+/// Owning pointer to an envelope.
+using envelope_ptr = std::unique_ptr<envelope, envelope_deleter>;
+
+}  // namespace troupe

@@ -1,0 +1,45 @@
+#pragma once
+/// @file
+/// `mailbox`: a lock-free, intrusive, multi-producer / single-consumer queue of envelopes
+/// (Dmitry Vyukov's MPSC node queue).
+///
+/// A push is one atomic exchange plus one store; a pop touches only the consumer's side. The
+/// producer and consumer ends sit on separate cache lines so senders do not slow the receiver.
+/// One caveat of this algorithm: while a producer is between its two steps, `try_pop` may return
+/// nothing although `empty()` is false; callers treat that as "try again later", never as loss.
+
+#include <atomic>
+#include <cstdint>
+
+#include "node/envelope.hpp"
+
+namespace troupe {
+
+class mailbox {
+ public:
+  mailbox() noexcept;
+  mailbox(const mailbox&) = delete;
+  mailbox& operator=(const mailbox&) = delete;
+  /// Destroys every envelope still queued. @note Owning actor only.
+  ~mailbox();
+
+  /// Appends an envelope; takes ownership. @threadsafe
+  void push(envelope* e) noexcept;
+  /// Removes the oldest envelope, or returns null. @note Owning actor only.
+  envelope* try_pop() noexcept;
+  /// True when nothing is queued or being queued. @note Owning actor only.
+  [[nodiscard]] bool empty() const noexcept;
+  /// Envelopes pushed and not yet popped (approximate while producers run). @threadsafe
+  [[nodiscard]] std::uint64_t size() const noexcept;
+
+ private:
+  void append(envelope* e) noexcept;
+
+  alignas(64) std::atomic<envelope*> tail_;
+  std::atomic<std::uint64_t> pushed_{0};
+  alignas(64) envelope* head_;
+  std::atomic<std::uint64_t> popped_{0};
+  envelope stub_;
+};
+
+}  // namespace troupe
