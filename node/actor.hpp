@@ -169,6 +169,7 @@ class actor {
   static constexpr std::uint8_t urgent_kill = 1, urgent_shutdown = 2;
   std::atomic<std::uint8_t> urgent_{0};
   bool started_ = false;
+  bool detached_ = false;  // run by a thread of its own (blocking_actor), not the executor
   std::atomic<bool> trap_exit_{false};
   bool terminated_ = false;
   actor_system* system_ = nullptr;

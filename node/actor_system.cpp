@@ -71,6 +71,8 @@ pid actor_system::start_detached(actor* a) {
   a->system_ = this;
   a->self_ = allocate_pid();
   a->started_ = true;
+  a->detached_ = true;
+  detached_count_.fetch_add(1, std::memory_order_relaxed);
   a->scheduled_.store(true, std::memory_order_relaxed);  // its own thread runs it
   table_.insert(a->self_.serial, a);
   counters_.spawned.fetch_add(1, std::memory_order_relaxed);
@@ -84,10 +86,11 @@ void actor_system::remove(actor& a) noexcept {
     if (!a.name_.empty()) names_.erase(a.name_);
   }
   counters_.exited.fetch_add(1, std::memory_order_relaxed);
+  if (a.detached_) detached_count_.fetch_sub(1, std::memory_order_relaxed);
   // Take the exit mutex so a shutdown waiting for the last process cannot miss the notification.
   std::lock_guard lock(exit_mutex_);
   table_.erase(a.self_.serial);  // may drop the table's reference; the caller still holds one
-  if (table_.size() == 0) all_exited_.notify_all();
+  if (table_.size() <= detached_count_.load()) all_exited_.notify_all();
 }
 
 // --- delivery ---------------------------------------------------------------------------------------
@@ -260,8 +263,12 @@ void actor_system::shutdown(duration grace) {
     stepper_->run_until_idle();
   } else {
     std::unique_lock lock(exit_mutex_);
-    if (!all_exited_.wait_for(lock, grace, [&] { return table_.size() == 0; }))
-      log()->warn("node {}: {} processes still running after the shutdown grace period", config_.node_name, table_.size());
+    // Blocking (scoped) actors belong to their threads: they see the shutdown signal when they
+    // next receive, and end when their owner lets them go. The scheduler need not wait for them.
+    auto settled = [&] { return table_.size() <= detached_count_.load(); };
+    if (!all_exited_.wait_for(lock, grace, settled))
+      log()->warn("node {}: {} processes still running after the shutdown grace period", config_.node_name,
+                  table_.size() - detached_count_.load());
   }
   executor_->stop();
 }

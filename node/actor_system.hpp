@@ -176,6 +176,7 @@ class actor_system {
   std::atomic<ref_id> next_ref_{1};
   system_counters counters_;
   std::atomic<bool> shutting_down_{false};
+  std::atomic<std::size_t> detached_count_{0};  // processes run by threads of their own
   std::mutex exit_mutex_;
   std::condition_variable all_exited_;
 
