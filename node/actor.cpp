@@ -117,6 +117,11 @@ void actor::dispatch(envelope* raw) {
     if (!t.state->try_deliver()) return;  // cancelled after it fired
     e = std::move(t.inner);
   }
+  if (e->is_reply() || pending_) {
+    bool consumed = false;
+    guarded([&] { consumed = intercept_call_traffic(*e); });
+    if (consumed) return;
+  }
   current_ = e.get();
   guarded([&] { on_message(*e); });
   current_ = nullptr;
@@ -138,7 +143,7 @@ bool actor::guarded(F&& f) noexcept {
 }
 
 void actor::on_message(envelope& e) {
-  if (!behavior_.dispatch(e)) unhandled(e);
+  if (!behavior_.dispatch(e, *this)) unhandled(e);
 }
 
 void actor::on_exit(const exit_reason&) {}
@@ -299,6 +304,73 @@ void actor::on_down_signal(const pid& from, ref_id ref, const exit_reason& reaso
     if (!erase_first(monitors_, [&](auto& m) { return m.first == ref; })) return;  // demonitored
   }
   local_push(make_envelope<down_msg>(from, down_msg{ref, from, reason}).release());
+}
+
+// --- calls ----------------------------------------------------------------------------------------------
+
+void detail::send_reply(actor& self, const envelope& request, envelope_ptr reply) {
+  reply->from = self.self();
+  reply->correlation = request.correlation | envelope::reply_bit;
+  self.system().deliver(request.from, std::move(reply));
+}
+
+reply_to actor::current_call() const noexcept {
+  if (current_ == nullptr || !current_->is_call()) return {};
+  return reply_to{current_->from, current_->correlation};
+}
+
+void actor::start_request(const pid& to, envelope_ptr req, duration timeout,
+                          std::function<void(envelope*, const error*)> done) {
+  // As gen:call does: monitor the server for the call's duration, so its death (or absence)
+  // ends the call at once instead of at the timeout.
+  ref_id ref = system_->make_ref();
+  if (!pending_) pending_ = std::make_unique<std::unordered_map<ref_id, pending_call>>();
+  auto& p = (*pending_)[ref];
+  p.done = std::move(done);
+  p.monitor = monitor(to);
+  p.timer = send_after(self_, timeout, detail::call_timeout{ref});
+  req->correlation = ref;
+  system_->deliver(to, std::move(req));
+}
+
+bool actor::intercept_call_traffic(envelope& e) {
+  if (e.is_reply()) {
+    finish_request(e.correlation & ~envelope::reply_bit, &e, nullptr);
+    return true;  // a reply to a call that already ended is dropped: it never leaks into another
+  }
+  if (holds<detail::call_timeout>(e)) {
+    auto ref = payload<detail::call_timeout>(e).ref;
+    error err(errc::timeout, "no reply within the call timeout");
+    finish_request(ref, nullptr, &err);
+    return true;
+  }
+  if (holds<down_msg>(e)) {
+    auto& d = payload<down_msg>(e);
+    for (auto& [ref, p] : *pending_) {
+      if (p.monitor != d.ref) continue;
+      error err = d.reason == exit_reason::kind::noproc
+                      ? error(errc::noproc, d.who.to_string() + " does not exist")
+                      : error(d.reason == exit_reason::kind::noconnection ? errc::noconnection : errc::exited,
+                              d.who.to_string() + " exited: " + d.reason.to_string());
+      p.monitor = 0;  // it fired: nothing to demonitor
+      finish_request(ref, nullptr, &err);
+      return true;
+    }
+  }
+  return false;
+}
+
+void actor::finish_request(ref_id ref, envelope* reply, const error* err) {
+  if (!pending_) return;
+  auto it = pending_->find(ref);
+  if (it == pending_->end()) return;
+  pending_call p = std::move(it->second);
+  pending_->erase(it);
+  if (p.monitor) demonitor(p.monitor);
+  system_->cancel_timer(p.timer);
+  current_ = reply;
+  p.done(reply, err);
+  current_ = nullptr;
 }
 
 // --- receive timeout ----------------------------------------------------------------------------

@@ -30,6 +30,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -40,7 +41,9 @@
 #include "node/internal/spinlock.hpp"
 #include "node/mailbox.hpp"
 #include "node/pid.hpp"
+#include "node/error.hpp"
 #include "node/process_info.hpp"
+#include "node/reply_to.hpp"
 #include "node/timer_queue.hpp"
 
 namespace troupe {
@@ -59,6 +62,8 @@ class actor {
   [[nodiscard]] actor_system& system() const noexcept { return *system_; }
   /// The sender of the message being handled (null pid outside a handler or for anonymous sends).
   [[nodiscard]] pid sender() const noexcept;
+  /// The process that spawned this one (null if spawned from outside any process).
+  [[nodiscard]] pid parent() const noexcept { return parent_; }
 
   // --- messages -------------------------------------------------------------------------
   /// Sends `msg` to `to`, local or remote; the receiver sees this process as the sender.
@@ -71,6 +76,21 @@ class actor {
   bool cancel_timer(const timer_handle& t) noexcept;
   /// Asks for a `timeout_msg` whenever no message has arrived for `d`; zero turns it off.
   void set_receive_timeout(duration d);
+
+  // --- calls (request/response) -----------------------------------------------------------
+  /// The caller of the message being handled if it is a call, to answer later with `reply`.
+  /// Empty when the message is not a call.
+  [[nodiscard]] reply_to current_call() const noexcept;
+  /// Answers a call, now or later, from this or any process.
+  template <message R>
+  void reply(const reply_to& to, R&& msg);
+  /// Calls `to` without blocking: `on_result(result<Resp>)` runs in this process with the reply,
+  /// or with an error — `timeout` after `timeout`, `noproc` if `to` does not exist, `exited`
+  /// (carrying the exit reason) if it dies first. A reply that comes after the timeout is dropped.
+  template <message Resp, message Req, class F>
+  void request(const pid& to, Req&& req, duration timeout, F&& on_result);
+  /// Calls in flight from this process.
+  [[nodiscard]] std::size_t pending_requests() const noexcept { return pending_ ? pending_->size() : 0; }
 
   // --- links, monitors, exits -------------------------------------------------------------
   /// Links to `other`: when either exits abnormally the other gets an exit signal. Linking to
@@ -159,6 +179,16 @@ class actor {
   envelope* local_take_if(const std::function<bool(envelope&)>& pred) noexcept;
   void flush_down(ref_id ref) noexcept;
 
+  struct pending_call {
+    ref_id monitor = 0;
+    timer_handle timer;
+    std::function<void(envelope*, const error*)> done;
+  };
+  void start_request(const pid& to, envelope_ptr req, duration timeout,
+                     std::function<void(envelope*, const error*)> done);
+  bool intercept_call_traffic(envelope& e);
+  void finish_request(ref_id ref, envelope* reply, const error* err);
+
   void note_activity();
   void arm_receive_timer(duration after);
 
@@ -174,6 +204,7 @@ class actor {
   bool terminated_ = false;
   actor_system* system_ = nullptr;
   pid self_;
+  pid parent_;
   mailbox inbox_;
   envelope* local_head_ = nullptr;
   envelope* local_tail_ = nullptr;
@@ -185,6 +216,7 @@ class actor {
   time_point last_activity_{};
   timer_handle receive_timer_;
   std::atomic<std::uint64_t> handled_{0};
+  std::unique_ptr<std::unordered_map<ref_id, pending_call>> pending_;  // calls in flight, rare: allocated on first use
 
   // Read by introspection from other threads; written by the owner under info_lock_.
   mutable detail::spinlock info_lock_;

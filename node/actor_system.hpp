@@ -200,15 +200,39 @@ timer_handle actor::send_after(const pid& to, duration delay, T&& msg) {
   return system_->send_after(to, delay, make_envelope<std::remove_cvref_t<T>>(self_, std::forward<T>(msg)));
 }
 
+template <message R>
+void actor::reply(const reply_to& to, R&& msg) {
+  if (!to) return;
+  auto e = make_envelope<std::remove_cvref_t<R>>(self_, std::forward<R>(msg));
+  e->correlation = to.ref | envelope::reply_bit;
+  system_->deliver(to.caller, std::move(e));
+}
+
+template <message Resp, message Req, class F>
+void actor::request(const pid& to, Req&& req, duration timeout, F&& on_result) {
+  start_request(to, make_envelope<std::remove_cvref_t<Req>>(self_, std::forward<Req>(req)), timeout,
+                [k = std::forward<F>(on_result)](envelope* reply, const error* err) mutable {
+                  if (err) return k(result<Resp>(std::unexpected(*err)));
+                  if (!holds<Resp>(*reply))
+                    return k(result<Resp>(std::unexpected(
+                        error(errc::codec, "reply has type '" + std::string(reply->type->name) + "'"))));
+                  k(result<Resp>(std::move(payload<Resp>(*reply))));
+                });
+}
+
 template <class A, class... Args>
 pid actor::spawn(Args&&... args) {
-  return system_->spawn<A>(std::forward<Args>(args)...);
+  auto parent = self_;
+  return system_->start(new A(std::forward<Args>(args)...), [parent](actor& c) { c.parent_ = parent; });
 }
 
 template <class A, class... Args>
 pid actor::spawn_link(Args&&... args) {
   auto parent = self_;
-  pid child = system_->start(new A(std::forward<Args>(args)...), [parent](actor& c) { c.links_.push_back(parent); });
+  pid child = system_->start(new A(std::forward<Args>(args)...), [parent](actor& c) {
+    c.parent_ = parent;
+    c.links_.push_back(parent);
+  });
   if (child) {
     std::lock_guard lock(info_lock_);
     links_.push_back(child);
@@ -221,7 +245,10 @@ std::pair<pid, ref_id> actor::spawn_monitor(Args&&... args) {
   auto parent = self_;
   ref_id ref = system_->make_ref();
   pid child = system_->start(new A(std::forward<Args>(args)...),
-                             [parent, ref](actor& c) { c.watchers_.emplace_back(ref, parent); });
+                             [parent, ref](actor& c) {
+                               c.parent_ = parent;
+                               c.watchers_.emplace_back(ref, parent);
+                             });
   if (child) {
     std::lock_guard lock(info_lock_);
     monitors_.emplace_back(ref, child);

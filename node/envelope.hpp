@@ -7,6 +7,7 @@
 /// allocation (`message_envelope<T>`), so one message costs one allocation.
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <utility>
 
@@ -23,6 +24,12 @@ struct envelope {
   const message_type* type;
   /// The sending process, or the null pid for a send from outside any process.
   pid from;
+  /// Non-zero for a call (the caller's request ref) or a reply (the same ref with `reply_bit`).
+  std::uint64_t correlation = 0;
+
+  static constexpr std::uint64_t reply_bit = std::uint64_t(1) << 63;
+  [[nodiscard]] bool is_call() const noexcept { return correlation != 0 && (correlation & reply_bit) == 0; }
+  [[nodiscard]] bool is_reply() const noexcept { return (correlation & reply_bit) != 0; }
 
   explicit envelope(const message_type* t, pid sender = {}) noexcept : type(t), from(sender) {}
   envelope(const envelope&) = delete;

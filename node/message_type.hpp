@@ -106,6 +106,10 @@ template <class T>
 T& payload(envelope& e) noexcept {
   return static_cast<message_envelope<T>&>(e).value;
 }
+template <class T>
+const T& payload(const envelope& e) noexcept {
+  return static_cast<const message_envelope<T>&>(e).value;
+}
 
 template <class T>
 envelope* detail::decode_as(const msgpack::object& body, pid from) {

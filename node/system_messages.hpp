@@ -108,6 +108,15 @@ struct timed_message {
 TROUPE_LOCAL_MESSAGE(troupe::detail::timed_message, "troupe.timed");
 
 namespace troupe::detail {
+/// A call made with actor::request ran out of time.
+struct call_timeout {
+  ref_id ref = 0;
+};
+}  // namespace troupe::detail
+
+TROUPE_LOCAL_MESSAGE(troupe::detail::call_timeout, "troupe.call_timeout");
+
+namespace troupe::detail {
 /// The receive-timeout timer went off; the process checks whether it really was idle.
 struct receive_tick {};
 }  // namespace troupe::detail
