@@ -20,6 +20,7 @@
 #include "node/error.hpp"
 #include "node/executor.hpp"
 #include "node/message_type.hpp"
+#include "node/name_service.hpp"
 #include "node/process_info.hpp"
 #include "node/process_table.hpp"
 #include "node/remote_router.hpp"
@@ -112,6 +113,8 @@ class actor_system {
   bool unregister_name(const std::string& name);
   [[nodiscard]] std::optional<pid> whereis(std::string_view name) const;
   [[nodiscard]] std::vector<std::pair<std::string, pid>> registered_names() const;
+  /// This node's name table as a `name_service`, for `via`.
+  [[nodiscard]] name_service& local_names() noexcept { return local_names_; }
 
   // --- introspection --------------------------------------------------------------------
   [[nodiscard]] std::optional<process_info> info(const pid& p);
@@ -179,6 +182,20 @@ class actor_system {
   std::atomic<std::size_t> detached_count_{0};  // processes run by threads of their own
   std::mutex exit_mutex_;
   std::condition_variable all_exited_;
+
+  class local_name_service final : public name_service {
+   public:
+    explicit local_name_service(actor_system& sys) : sys_(sys) {}
+    result<void> register_name(const std::string& name, const pid& p) override { return sys_.register_name(name, p); }
+    void unregister_name(const std::string& name, const pid& p) override {
+      if (sys_.whereis(name) == p) sys_.unregister_name(name);
+    }
+    std::optional<pid> whereis(const std::string& name) const override { return sys_.whereis(name); }
+
+   private:
+    actor_system& sys_;
+  };
+  local_name_service local_names_{*this};
 
   mutable std::shared_mutex names_mutex_;
   struct string_hash {

@@ -1,0 +1,1 @@
+# Benchmarks for the registry area (see bench/CMakeLists.txt).

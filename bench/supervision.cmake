@@ -1,0 +1,1 @@
+# Benchmarks for the supervision area (see bench/CMakeLists.txt).

@@ -1,0 +1,1 @@
+# Test suite for the statem area (see tests/CMakeLists.txt).

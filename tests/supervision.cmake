@@ -1,0 +1,1 @@
+# Test suite for the supervision area (see tests/CMakeLists.txt).
