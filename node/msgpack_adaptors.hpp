@@ -44,8 +44,12 @@ MSGPACK_API_VERSION_NAMESPACE(MSGPACK_DEFAULT_API_NS) {
   template <>
   struct convert<troupe::pid> {
     const msgpack::object& operator()(const msgpack::object& o, troupe::pid& p) const {
-      if (o.type != type::EXT || o.via.ext.type() != troupe::pid_ext_type) throw type_error();
-      object_handle h = unpack(o.via.ext.data(), o.via.ext.size);
+      if (o.type != type::EXT || o.via.ext.type() != troupe::pid_ext_type || o.via.ext.size > 300) throw type_error();
+      // Bounded: [str <= 255, uint, uint], so a hostile body cannot make the decoder allocate.
+      std::size_t off = 0;
+      object_handle h = msgpack::unpack(o.via.ext.data(), std::size_t(o.via.ext.size), off,
+                                        static_cast<unpack_reference_func>(nullptr), static_cast<void*>(nullptr),
+                                        unpack_limit(3, 0, 255, 0, 0, 2));
       const msgpack::object& a = h.get();
       if (a.type != type::ARRAY || a.via.array.size != 3 || a.via.array.ptr[0].type != type::STR)
         throw type_error();

@@ -1,0 +1,48 @@
+#pragma once
+/// @file
+/// The frames nodes exchange (docs/PROTOCOL.md is the normative description).
+///
+/// One ZeroMQ message carries one or more frames back to back; each frame is one MessagePack
+/// array whose first element is its `frame_kind`.
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+namespace troupe::transport {
+
+/// The protocol version a node speaks; a peer with another version is refused at the handshake.
+inline constexpr std::uint32_t protocol_version = 1;
+
+enum class frame_kind : std::uint8_t {
+  hello = 1,      ///< [1, version, name, creation, listen, nonce]           client -> server
+  challenge = 2,  ///< [2, version, name, creation, nonce, proof]             server -> client
+  auth = 3,       ///< [3, proof]                                            client -> server
+  welcome = 4,    ///< [4]                                                   server -> client
+  reject = 5,     ///< [5, reason]                                           either way; the session ends
+  heartbeat = 6,  ///< [6]
+  type_def = 7,   ///< [7, id, type name]: later message frames may name the type by id
+  message = 8,    ///< [8, type (id or name), to (pid or name), from (pid or nil), correlation, body]
+  bye = 9,        ///< [9]: the sender is leaving on purpose
+};
+
+using nonce = std::array<std::uint8_t, 32>;
+using proof = std::array<std::uint8_t, 32>;
+
+struct hello_frame {
+  std::uint32_t version = protocol_version;
+  std::string name;
+  std::uint32_t creation = 0;
+  std::string listen;
+  nonce client_nonce{};
+};
+
+struct challenge_frame {
+  std::uint32_t version = protocol_version;
+  std::string name;
+  std::uint32_t creation = 0;
+  nonce server_nonce{};
+  proof server_proof{};
+};
+
+}  // namespace troupe::transport

@@ -1,0 +1,679 @@
+// The I/O thread: sockets, handshakes, batching, liveness. See transport.hpp for the model and
+// docs/PROTOCOL.md for the frames. Only transport/*.cpp include zmq.hpp.
+
+#include "transport/io_thread.hpp"
+
+#include <sodium.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <deque>
+#include <map>
+#include <thread>
+#include <unordered_map>
+#include <zmq.hpp>
+
+#include "node/log.hpp"
+#include "transport/codec.hpp"
+#include "transport/handshake.hpp"
+#include "transport/transport.hpp"
+
+namespace troupe::transport {
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+/// Logs the first few occurrences of a kind of problem, then one in a thousand.
+bool worth_logging(std::atomic<std::uint64_t>& counter) {
+  auto n = counter.load(std::memory_order_relaxed);
+  return n <= 10 || n % 1000 == 0;
+}
+
+std::string random_id() {
+  nonce n = make_nonce();
+  static const char hex[] = "0123456789abcdef";
+  std::string id = "t";
+  for (int i = 0; i < 12; ++i) {
+    id += hex[n[i] >> 4];
+    id += hex[n[i] & 15];
+  }
+  return id;
+}
+
+/// CurveZMQ keys derived from the cookie: every member knows the server key, outsiders do not.
+struct curve_keys {
+  std::array<std::uint8_t, 32> server_public{}, server_secret{}, client_public{}, client_secret{};
+  explicit curve_keys(const std::string& cookie) {
+    std::array<std::uint8_t, 32> seed{};
+    static const char label[] = "troupe-curve-v1";
+    crypto_generichash(seed.data(), seed.size(), reinterpret_cast<const unsigned char*>(cookie.data()), cookie.size(),
+                       reinterpret_cast<const unsigned char*>(label), sizeof(label) - 1);
+    crypto_box_seed_keypair(server_public.data(), server_secret.data(), seed.data());
+    crypto_box_keypair(client_public.data(), client_secret.data());
+  }
+};
+
+}  // namespace
+
+struct io_thread::impl {
+  enum class out_state { hello_sent, auth_sent, up };
+
+  /// Our DEALER to one peer's ROUTER.
+  struct outbound_session {
+    std::string address;
+    std::string routing_id = random_id();
+    zmq::socket_t dealer;
+    out_state state = out_state::hello_sent;
+    nonce client_nonce = make_nonce();
+    peer* p = nullptr;  // known once the CHALLENGE names the peer
+    steady::time_point started = steady::now();
+    steady::time_point last_sent = steady::now();
+    std::deque<batch> blocked;  // taken from the peer's buffer, refused by ZeroMQ (HWM)
+  };
+
+  /// A peer's DEALER as seen on our ROUTER.
+  struct inbound_session {
+    std::string routing_id;
+    bool authenticated = false;
+    hello_frame hello;
+    nonce server_nonce{};
+    peer* p = nullptr;
+    type_table types;
+    steady::time_point started = steady::now();
+  };
+
+  /// What the I/O thread tracks per named peer.
+  struct peer_state {
+    outbound_session* out = nullptr;
+    std::string inbound_id;
+    std::string address;
+    steady::time_point last_heard{};
+    steady::time_point reconnect_at{};
+    bool reconnect = false;
+  };
+
+  transport& owner;
+  const transport_config& config;
+  transport_stats& stats;
+  zmq::context_t ctx{1};
+  zmq::socket_t router{ctx, zmq::socket_type::router};
+  int wake_fd = -1;
+  std::atomic<bool> sleeping{false};
+  std::atomic<bool> stopping{false};
+  std::thread thread;
+  std::string bound;
+  std::optional<curve_keys> curve;
+
+  std::mutex commands_mutex;
+  std::vector<std::string> connect_requests;
+
+  std::vector<std::unique_ptr<outbound_session>> sessions;
+  std::unordered_map<std::string, inbound_session> inbound;
+  std::map<peer*, peer_state> peers;
+  steady::time_point next_housekeeping{};
+
+  explicit impl(transport& t) : owner(t), config(t.config_), stats(t.stats_) {
+    if (config.curve) curve.emplace(config.cookie);
+  }
+
+  // --- setup ------------------------------------------------------------------------------------------
+
+  result<std::string> start() {
+    try {
+      router.set(zmq::sockopt::router_mandatory, 1);
+      router.set(zmq::sockopt::linger, 0);
+      router.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(config.limits.max_message_bytes));
+      router.set(zmq::sockopt::rcvhwm, 1000);
+      if (curve) {
+        router.set(zmq::sockopt::curve_server, 1);
+        router.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(curve->server_secret.data(), 32));
+      }
+      router.bind(config.listen);
+      bound = router.get(zmq::sockopt::last_endpoint);
+    } catch (const zmq::error_t& ex) {
+      return fail(errc::invalid_argument, "cannot listen on " + config.listen + ": " + ex.what());
+    }
+    wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wake_fd < 0) return fail(errc::invalid_argument, "eventfd failed");
+    thread = std::thread([this] { run(); });
+    return bound;
+  }
+
+  void stop() {
+    if (stopping.exchange(true)) return;
+    wake();
+    if (thread.joinable()) thread.join();
+    if (wake_fd >= 0) ::close(wake_fd);
+    wake_fd = -1;
+  }
+
+  void wake() noexcept {
+    if (sleeping.load(std::memory_order_seq_cst) && sleeping.exchange(false, std::memory_order_seq_cst)) notify();
+  }
+
+  void notify() noexcept {
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd, &one, sizeof(one));
+  }
+
+  bool owns(const outbound_session* s) const {
+    for (auto& x : sessions)
+      if (x.get() == s) return true;
+    return false;
+  }
+
+  // --- the loop -----------------------------------------------------------------------------------------
+
+  void run() {
+    std::vector<zmq::pollitem_t> items;
+    while (!stopping.load(std::memory_order_acquire)) {
+      take_commands();
+      items.clear();
+      items.push_back({router.handle(), 0, ZMQ_POLLIN, 0});
+      items.push_back({nullptr, wake_fd, ZMQ_POLLIN, 0});
+      for (auto& s : sessions)
+        items.push_back({s->dealer.handle(), 0, static_cast<short>(ZMQ_POLLIN | (s->blocked.empty() ? 0 : ZMQ_POLLOUT)), 0});
+      long timeout_ms = work_pending() ? 0 : 20;
+      if (timeout_ms > 0) {
+        sleeping.store(true, std::memory_order_seq_cst);
+        if (work_pending()) timeout_ms = 0;  // a sender queued between the check and the flag
+      }
+      try {
+        zmq::poll(items.data(), items.size(), std::chrono::milliseconds(timeout_ms));
+      } catch (const zmq::error_t& ex) {
+        if (ex.num() != EINTR) log()->error("transport poll failed: {}", ex.what());
+      }
+      sleeping.store(false, std::memory_order_seq_cst);
+      if (items[1].revents & ZMQ_POLLIN) {
+        std::uint64_t n;
+        [[maybe_unused]] auto r = ::read(wake_fd, &n, sizeof(n));
+      }
+      std::vector<outbound_session*> readable;
+      for (std::size_t i = 2; i < items.size(); ++i)
+        if (items[i].revents & ZMQ_POLLIN) readable.push_back(sessions[i - 2].get());
+      if (items[0].revents & ZMQ_POLLIN) drain_router();
+      for (auto* s : readable)
+        if (owns(s)) drain_dealer(*s);
+      flush_all();
+      auto now = steady::now();
+      if (now >= next_housekeeping) {
+        housekeeping(now);
+        next_housekeeping = now + std::chrono::milliseconds(10);
+      }
+    }
+    shutdown_sessions();
+  }
+
+  bool work_pending() {
+    for (auto& [p, st] : peers)
+      if (st.out && st.out->state == out_state::up && (!p->out.empty() || !st.out->blocked.empty())) return true;
+    std::lock_guard lock(commands_mutex);
+    return !connect_requests.empty();
+  }
+
+  void take_commands() {
+    std::vector<std::string> requests;
+    {
+      std::lock_guard lock(commands_mutex);
+      requests.swap(connect_requests);
+    }
+    for (auto& a : requests) open_session(a, nullptr);
+  }
+
+  // --- outbound sessions (our DEALERs) ------------------------------------------------------------------------
+
+  outbound_session* open_session(const std::string& address, peer* known) {
+    for (auto& s : sessions)
+      if (s->address == address) return s.get();  // already connecting or connected there
+    auto s = std::make_unique<outbound_session>();
+    s->address = address;
+    s->p = known;
+    try {
+      s->dealer = zmq::socket_t(ctx, zmq::socket_type::dealer);
+      s->dealer.set(zmq::sockopt::routing_id, s->routing_id);
+      s->dealer.set(zmq::sockopt::linger, 0);
+      s->dealer.set(zmq::sockopt::immediate, 1);
+      s->dealer.set(zmq::sockopt::sndhwm, 64);
+      s->dealer.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(config.limits.max_message_bytes));
+      if (curve) {
+        s->dealer.set(zmq::sockopt::curve_serverkey, zmq::const_buffer(curve->server_public.data(), 32));
+        s->dealer.set(zmq::sockopt::curve_publickey, zmq::const_buffer(curve->client_public.data(), 32));
+        s->dealer.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(curve->client_secret.data(), 32));
+      }
+      s->dealer.connect(address);
+    } catch (const zmq::error_t& ex) {
+      log()->warn("cannot connect to {}: {}", address, ex.what());
+      return nullptr;
+    }
+    msgpack::sbuffer buf;
+    encode_hello(buf, hello_frame{protocol_version, owner.system_.node_name(), owner.system_.creation(),
+                                  owner.address(), s->client_nonce});
+    send_on(*s, buf);
+    if (known) peers[known].out = s.get();
+    sessions.push_back(std::move(s));
+    return sessions.back().get();
+  }
+
+  bool send_on(outbound_session& s, const msgpack::sbuffer& buf) {
+    try {
+      auto r = s.dealer.send(zmq::const_buffer(buf.data(), buf.size()), zmq::send_flags::dontwait);
+      if (r) s.last_sent = steady::now();
+      return r.has_value();
+    } catch (const zmq::error_t&) {
+      return false;
+    }
+  }
+
+  void close_session(outbound_session* s) {
+    if (!s) return;
+    for (auto& [p, st] : peers)
+      if (st.out == s) st.out = nullptr;
+    std::erase_if(sessions, [s](auto& x) { return x.get() == s; });
+  }
+
+  void drain_dealer(outbound_session& s) {
+    for (int i = 0; i < 64; ++i) {
+      zmq::message_t msg;
+      try {
+        if (!s.dealer.recv(msg, zmq::recv_flags::dontwait)) return;
+      } catch (const zmq::error_t&) {
+        return;
+      }
+      if (!handle_dealer_message(s, msg)) return;  // the session was closed
+    }
+  }
+
+  // Returns false when `s` was closed (and must not be touched again).
+  bool handle_dealer_message(outbound_session& s, const zmq::message_t& msg) {
+    frame_reader reader(static_cast<const char*>(msg.data()), msg.size(), config.limits);
+    while (auto f = reader.next()) {
+      auto k = kind_of(*f);
+      if (auto* e = std::get_if<decode_error>(&k)) return violation(s, e->what);
+      switch (std::get<frame_kind>(k)) {
+        case frame_kind::challenge:
+          if (!on_challenge(s, *f)) return false;
+          break;
+        case frame_kind::welcome:
+          if (!on_welcome(s)) return false;
+          break;
+        case frame_kind::reject: {
+          auto reason = decode_reject_reason(*f);
+          log()->warn("{} refused our connection: {}", s.address, reason);
+          if (reason == "wrong cookie" || reason.starts_with("version")) stats.auth_failures.fetch_add(1);
+          session_failed(s, "rejected: " + reason);
+          return false;
+        }
+        default:
+          return violation(s, "unexpected frame on a client connection");
+      }
+    }
+    if (!reader.error().empty()) return violation(s, reader.error());
+    return true;
+  }
+
+  bool violation(outbound_session& s, const std::string& what) {
+    stats.protocol_violations.fetch_add(1);
+    if (worth_logging(stats.protocol_violations)) log()->warn("protocol violation from {}: {}", s.address, what);
+    session_failed(s, "protocol violation");
+    return false;
+  }
+
+  bool on_challenge(outbound_session& s, const msgpack::object& f) {
+    auto c = decode_challenge(f);
+    if (auto* e = std::get_if<decode_error>(&c)) return violation(s, e->what);
+    auto& ch = std::get<challenge_frame>(c);
+    if (s.state != out_state::hello_sent) return violation(s, "CHALLENGE out of order");
+    if (ch.version != protocol_version) {
+      stats.auth_failures.fetch_add(1);
+      log()->warn("{} speaks protocol {}; we speak {}", s.address, ch.version, protocol_version);
+      session_failed(s, "version mismatch");
+      return false;
+    }
+    if (!proofs_equal(ch.server_proof, server_proof(config.cookie, s.client_nonce, ch.server_nonce))) {
+      stats.auth_failures.fetch_add(1);
+      log()->warn("{} (claiming to be '{}') does not know the cookie; not connecting", s.address, ch.name);
+      session_failed(s, "peer failed authentication");
+      return false;
+    }
+    if (ch.name == owner.system_.node_name()) {
+      log()->warn("{} is this node itself; not connecting", s.address);
+      session_failed(s, "self");
+      return false;
+    }
+    peer& p = owner.peer_named(ch.name);
+    auto& st = peers[&p];
+    if (st.out && st.out != &s) {
+      // Another session to this peer exists (it was reached under two addresses): keep one.
+      session_failed(s, "duplicate");
+      return false;
+    }
+    if (p.up.load() && p.creation.load() != ch.creation) lose(p, "restarted");
+    s.p = &p;
+    st.out = &s;
+    st.address = s.address;
+    p.creation.store(ch.creation);
+    msgpack::sbuffer buf;
+    encode_auth(buf, client_proof(config.cookie, s.client_nonce, ch.server_nonce));
+    send_on(s, buf);
+    s.state = out_state::auth_sent;
+    return true;
+  }
+
+  bool on_welcome(outbound_session& s) {
+    if (s.state != out_state::auth_sent || !s.p) return violation(s, "WELCOME out of order");
+    s.state = out_state::up;
+    peer& p = *s.p;
+    auto& st = peers[&p];
+    st.last_heard = steady::now();
+    st.reconnect = true;
+    stats.dropped_on_loss.fetch_add(p.out.reset());  // a new session: fresh type ids, nothing stale
+    p.up.store(true, std::memory_order_release);
+    stats.handshakes.fetch_add(1);
+    log()->info("connected to node '{}' (creation {}) at {}", p.name, p.creation.load(), s.address);
+    owner.publish(peer_event{p.name, p.creation.load(), true, {}, s.address});
+    return true;
+  }
+
+  void session_failed(outbound_session& s, const std::string& reason) {
+    peer* p = s.p;
+    if (p && p->up.load()) return lose(*p, reason);
+    if (p) {
+      auto& st = peers[p];
+      st.reconnect_at = steady::now() + config.reconnect_interval;
+    }
+    close_session(&s);
+  }
+
+  // --- inbound (our ROUTER) -----------------------------------------------------------------------------------
+
+  void drain_router() {
+    for (int i = 0; i < 256; ++i) {
+      zmq::message_t id, msg;
+      try {
+        if (!router.recv(id, zmq::recv_flags::dontwait)) return;
+        if (!id.more() || !router.recv(msg, zmq::recv_flags::dontwait)) continue;
+        while (msg.more()) {  // extra parts are not part of the protocol: discard them
+          zmq::message_t extra;
+          if (!router.recv(extra, zmq::recv_flags::dontwait)) break;
+        }
+      } catch (const zmq::error_t&) {
+        return;
+      }
+      stats.bytes_in.fetch_add(msg.size(), std::memory_order_relaxed);
+      handle_router_message(id.to_string(), msg);
+    }
+  }
+
+  void reply(const std::string& id, const msgpack::sbuffer& buf) {
+    try {
+      router.send(zmq::buffer(id), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+      router.send(zmq::const_buffer(buf.data(), buf.size()), zmq::send_flags::dontwait);
+    } catch (const zmq::error_t&) {
+      // The peer is gone already (ROUTER_MANDATORY reports it); nothing to tell it.
+    }
+  }
+
+  void reject(const std::string& id, const std::string& reason) {
+    msgpack::sbuffer buf;
+    encode_reject(buf, reason);
+    reply(id, buf);
+    inbound.erase(id);
+  }
+
+  void handle_router_message(const std::string& id, const zmq::message_t& msg) {
+    frame_reader reader(static_cast<const char*>(msg.data()), msg.size(), config.limits);
+    while (auto f = reader.next()) {
+      auto k = kind_of(*f);
+      if (auto* e = std::get_if<decode_error>(&k)) return malformed(id, e->what);
+      auto it = inbound.find(id);
+      auto kind = std::get<frame_kind>(k);
+      if (it == inbound.end()) {
+        if (kind != frame_kind::hello) return not_authenticated(id);
+        on_hello(id, *f);
+        continue;
+      }
+      auto& in = it->second;
+      if (!in.authenticated) {
+        if (kind != frame_kind::auth) return not_authenticated(id);
+        if (!on_auth(in, *f)) return;
+        continue;
+      }
+      peers[in.p].last_heard = steady::now();
+      switch (kind) {
+        case frame_kind::heartbeat: break;
+        case frame_kind::type_def: {
+          auto t = in.types.define(*f);
+          if (auto* e = std::get_if<decode_error>(&t)) {
+            stats.unknown_types.fetch_add(1);
+            if (worth_logging(stats.unknown_types)) log()->warn("from '{}': {}", in.p->name, e->what);
+          }
+          break;
+        }
+        case frame_kind::message: on_message(in, *f); break;
+        case frame_kind::bye:
+          log()->info("node '{}' is leaving", in.p->name);
+          return lose(*in.p, "left");
+        default: return malformed(id, "unexpected frame on a server connection");
+      }
+    }
+    if (!reader.error().empty()) malformed(id, reader.error());
+  }
+
+  void not_authenticated(const std::string& id) {
+    stats.protocol_violations.fetch_add(1);
+    if (worth_logging(stats.protocol_violations)) log()->debug("frame from an unauthenticated connection; rejected");
+    reject(id, "not authenticated");
+  }
+
+  void malformed(const std::string& id, const std::string& what) {
+    stats.malformed_frames.fetch_add(1);
+    auto it = inbound.find(id);
+    std::string who = it != inbound.end() && it->second.p ? "'" + it->second.p->name + "'" : "an unauthenticated peer";
+    if (worth_logging(stats.malformed_frames)) log()->warn("malformed frame from {}: {}; dropping the connection", who, what);
+    peer* p = it != inbound.end() ? it->second.p : nullptr;
+    reject(id, "malformed frame");
+    if (p && p->up.load()) lose(*p, "malformed frame");
+  }
+
+  void on_hello(const std::string& id, const msgpack::object& f) {
+    auto h = decode_hello(f);
+    if (auto* e = std::get_if<decode_error>(&h)) return malformed(id, e->what);
+    auto& hello = std::get<hello_frame>(h);
+    if (hello.version != protocol_version) {
+      stats.auth_failures.fetch_add(1);
+      log()->warn("node '{}' speaks protocol {}; refused", hello.name, hello.version);
+      return reject(id, "version " + std::to_string(protocol_version) + " required");
+    }
+    if (hello.name == owner.system_.node_name()) {
+      stats.auth_failures.fetch_add(1);
+      return reject(id, "that is my name");
+    }
+    inbound_session in;
+    in.routing_id = id;
+    in.hello = hello;
+    in.server_nonce = make_nonce();
+    challenge_frame c{protocol_version, owner.system_.node_name(), owner.system_.creation(), in.server_nonce,
+                      server_proof(config.cookie, hello.client_nonce, in.server_nonce)};
+    msgpack::sbuffer buf;
+    encode_challenge(buf, c);
+    inbound[id] = std::move(in);
+    reply(id, buf);
+  }
+
+  bool on_auth(inbound_session& in, const msgpack::object& f) {
+    auto a = decode_auth(f);
+    std::string id = in.routing_id;
+    if (auto* e = std::get_if<decode_error>(&a)) {
+      malformed(id, e->what);
+      return false;
+    }
+    if (!proofs_equal(std::get<proof>(a), client_proof(config.cookie, in.hello.client_nonce, in.server_nonce))) {
+      stats.auth_failures.fetch_add(1);
+      log()->warn("node '{}' (listening at {}) sent a wrong cookie proof; refused", in.hello.name, in.hello.listen);
+      reject(id, "wrong cookie");
+      return false;
+    }
+    peer& p = owner.peer_named(in.hello.name);
+    if (p.up.load() && p.creation.load() != in.hello.creation) lose(p, "restarted");
+    auto& st = peers[&p];
+    if (!st.inbound_id.empty() && st.inbound_id != id) inbound.erase(st.inbound_id);  // its old connection
+    in.authenticated = true;
+    in.p = &p;
+    st.inbound_id = id;
+    st.last_heard = steady::now();
+    if (st.address.empty()) st.address = in.hello.listen;
+    msgpack::sbuffer buf;
+    encode_welcome(buf);
+    reply(id, buf);
+    // Talk back on a channel of our own, unless we already have one.
+    if (!st.out && !in.hello.listen.empty()) open_session(in.hello.listen, &p);
+    return true;
+  }
+
+  void on_message(inbound_session& in, const msgpack::object& f) {
+    auto decoded = decode_message(f, in.types);
+    if (auto* e = std::get_if<decode_error>(&decoded)) {
+      stats.unknown_types.fetch_add(1);
+      if (worth_logging(stats.unknown_types)) log()->warn("dropped a message from '{}': {}", in.p->name, e->what);
+      return;
+    }
+    auto& m = std::get<inbound_message>(decoded);
+    const pid& from = m.envelope->from;
+    if (!from.is_null() && (from.node != in.p->node || from.creation != in.p->creation.load())) {
+      stats.protocol_violations.fetch_add(1);
+      if (worth_logging(stats.protocol_violations))
+        log()->warn("'{}' sent a message claiming to come from {}; dropped", in.p->name, from.to_string());
+      return;
+    }
+    stats.messages_in.fetch_add(1, std::memory_order_relaxed);
+    auto& sys = owner.system_;
+    pid to = m.to;
+    if (!m.to_name.empty()) {
+      auto p = sys.whereis(m.to_name);
+      if (!p) {
+        sys.counters().dead_letters.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+      to = *p;
+    }
+    if (m.envelope->type->signal) in.p->watches.inbound(to, *m.envelope);
+    sys.deliver_local(to, std::move(m.envelope));
+  }
+
+  // --- sending ----------------------------------------------------------------------------------------------------
+
+  void flush_all() {
+    for (auto& [p, st] : peers)
+      if (st.out && st.out->state == out_state::up) flush(*p, *st.out);
+  }
+
+  void flush(peer& p, outbound_session& s) {
+    std::vector<batch> taken;
+    p.out.take(taken);
+    for (auto& b : taken) s.blocked.push_back(std::move(b));
+    while (!s.blocked.empty()) {
+      batch& b = s.blocked.front();
+      auto* bytes = new std::string(std::move(b.bytes));
+      std::size_t size = bytes->size();
+      zmq::message_t msg(bytes->data(), size, [](void*, void* hint) { delete static_cast<std::string*>(hint); }, bytes);
+      bool sent = false;
+      try {
+        sent = s.dealer.send(msg, zmq::send_flags::dontwait).has_value();
+      } catch (const zmq::error_t&) {
+      }
+      if (!sent) {
+        b.bytes.assign(static_cast<const char*>(msg.data()), msg.size());  // keep it for the next try
+        return;
+      }
+      stats.messages_out.fetch_add(b.messages, std::memory_order_relaxed);
+      stats.bytes_out.fetch_add(size, std::memory_order_relaxed);
+      stats.batches_out.fetch_add(1, std::memory_order_relaxed);
+      p.out.release(size, b.messages);
+      s.last_sent = steady::now();
+      s.blocked.pop_front();
+    }
+  }
+
+  // --- liveness ---------------------------------------------------------------------------------------------------
+
+  void housekeeping(steady::time_point now) {
+    std::vector<peer*> lost;
+    for (auto& [p, st] : peers) {
+      if (p->up.load() && now - st.last_heard > config.peer_timeout) lost.push_back(p);
+      if (st.out && st.out->state == out_state::up && st.out->blocked.empty() &&
+          now - st.out->last_sent >= config.heartbeat_interval) {
+        msgpack::sbuffer hb;
+        encode_heartbeat(hb);
+        send_on(*st.out, hb);
+      }
+    }
+    for (peer* p : lost) {
+      log()->warn("node '{}' has not been heard from for {} ms; considering it lost", p->name,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(config.peer_timeout).count());
+      lose(*p, "timeout");
+    }
+    std::vector<outbound_session*> stale;
+    for (auto& s : sessions)
+      if (s->state != out_state::up && now - s->started > config.handshake_timeout) stale.push_back(s.get());
+    for (auto* s : stale)
+      if (owns(s)) session_failed(*s, "handshake timeout");
+    std::erase_if(inbound, [&](auto& kv) { return !kv.second.authenticated && now - kv.second.started > config.handshake_timeout; });
+    for (auto& [p, st] : peers)
+      if (!p->up.load() && !st.out && st.reconnect && !st.address.empty() && now >= st.reconnect_at) {
+        st.reconnect_at = now + config.reconnect_interval;
+        open_session(st.address, p);
+      }
+  }
+
+  void lose(peer& p, const std::string& reason) {
+    bool was_up = p.up.exchange(false, std::memory_order_acq_rel);
+    auto& st = peers[&p];
+    if (st.out) close_session(st.out);
+    if (!st.inbound_id.empty()) inbound.erase(st.inbound_id);
+    st.inbound_id.clear();
+    st.reconnect_at = steady::now() + config.reconnect_interval;
+    if (reason == "left") st.reconnect = false;
+    stats.dropped_on_loss.fetch_add(p.out.reset());
+    if (!was_up) return;
+    stats.peers_lost.fetch_add(1);
+    log()->warn("lost node '{}' (creation {}): {}", p.name, p.creation.load(), reason);
+    p.watches.fire_noconnection(owner.system_);
+    owner.publish(peer_event{p.name, p.creation.load(), false, reason, st.address});
+  }
+
+  void shutdown_sessions() {
+    msgpack::sbuffer bye;
+    encode_bye(bye);
+    for (auto& s : sessions) {
+      if (s->state != out_state::up) continue;
+      flush(*s->p, *s);
+      s->dealer.set(zmq::sockopt::linger, 200);
+      send_on(*s, bye);
+    }
+    for (auto& [p, st] : peers) {
+      if (p->up.exchange(false)) {
+        p->watches.fire_noconnection(owner.system_);
+        owner.publish(peer_event{p->name, p->creation.load(), false, "stopped", st.address});
+      }
+      p->out.reset();
+    }
+    sessions.clear();
+    router.close();
+  }
+};
+
+io_thread::io_thread(transport& owner) : impl_(std::make_unique<impl>(owner)) {}
+io_thread::~io_thread() { stop(); }
+result<std::string> io_thread::start() { return impl_->start(); }
+void io_thread::stop() { impl_->stop(); }
+void io_thread::wake() noexcept { impl_->wake(); }
+
+void io_thread::connect(const std::string& address) {
+  {
+    std::lock_guard lock(impl_->commands_mutex);
+    impl_->connect_requests.push_back(address);
+  }
+  impl_->notify();
+}
+
+}  // namespace troupe::transport

@@ -1,0 +1,38 @@
+#pragma once
+/// @file
+/// `io_thread`: the one thread that owns every ZeroMQ socket of a node: it accepts and
+/// authenticates peers, sends the batches that sending threads queued, decodes what arrives and
+/// hands it to the runtime, and watches every peer's liveness. Internal to the transport.
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "node/error.hpp"
+
+namespace troupe::transport {
+
+class transport;
+
+class io_thread {
+ public:
+  explicit io_thread(transport& owner);
+  ~io_thread();
+  io_thread(const io_thread&) = delete;
+  io_thread& operator=(const io_thread&) = delete;
+
+  /// Binds the ROUTER socket and starts the thread.
+  result<std::string> start();
+  /// Says BYE, closes the sockets and joins. Idempotent.
+  void stop();
+  /// Queues a connection attempt. @threadsafe
+  void connect(const std::string& address);
+  /// Makes the thread look at its queues now. Cheap when it is already awake. @threadsafe
+  void wake() noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace troupe::transport

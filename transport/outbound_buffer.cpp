@@ -1,0 +1,69 @@
+#include "transport/outbound_buffer.hpp"
+
+#include "transport/codec.hpp"
+
+namespace troupe::transport {
+
+bool outbound_buffer::append(const message_type& type, const char* tail, std::size_t len) {
+  std::lock_guard lock(mutex_);
+  if (messages_ >= config_.max_queued_messages || bytes_ + len > config_.max_queued_bytes) return false;
+  if (batches_.empty() || batches_.back().bytes.size() >= config_.batch_bytes) batches_.emplace_back();
+  auto& b = batches_.back();
+  msgpack::sbuffer head;
+  auto [it, fresh] = type_ids_.try_emplace(&type, next_type_id_);
+  if (fresh) {
+    ++next_type_id_;
+    encode_type_def(head, it->second, type.name);
+  }
+  encode_message_head(head, it->second);
+  b.bytes.append(head.data(), head.size());
+  b.bytes.append(tail, len);
+  b.messages += 1;
+  bytes_ += head.size() + len;
+  messages_ += 1;
+  return true;
+}
+
+void outbound_buffer::append_control(const char* frame, std::size_t len) {
+  std::lock_guard lock(mutex_);
+  if (batches_.empty() || batches_.back().bytes.size() >= config_.batch_bytes) batches_.emplace_back();
+  batches_.back().bytes.append(frame, len);
+  bytes_ += len;
+}
+
+void outbound_buffer::take(std::vector<batch>& out) {
+  std::lock_guard lock(mutex_);
+  for (auto& b : batches_)
+    if (!b.bytes.empty()) out.push_back(std::move(b));
+  batches_.clear();
+}
+
+void outbound_buffer::release(std::size_t bytes, std::size_t messages) {
+  std::lock_guard lock(mutex_);
+  bytes_ -= std::min(bytes, bytes_);
+  messages_ -= std::min(messages, messages_);
+}
+
+std::size_t outbound_buffer::reset() {
+  std::lock_guard lock(mutex_);
+  std::size_t dropped = 0;
+  for (auto& b : batches_) dropped += b.messages;
+  batches_.clear();
+  type_ids_.clear();
+  next_type_id_ = 1;
+  bytes_ = 0;
+  messages_ = 0;
+  return dropped;
+}
+
+bool outbound_buffer::empty() const {
+  std::lock_guard lock(mutex_);
+  return batches_.empty();
+}
+
+std::size_t outbound_buffer::queued_messages() const {
+  std::lock_guard lock(mutex_);
+  return messages_;
+}
+
+}  // namespace troupe::transport

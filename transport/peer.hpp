@@ -1,0 +1,29 @@
+#pragma once
+/// @file
+/// `peer`: what this node knows about one other node, shared by the sending threads (which
+/// check `up` and append to `out`) and the I/O thread (which owns the connection).
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "node/pid.hpp"
+#include "transport/outbound_buffer.hpp"
+#include "transport/remote_watches.hpp"
+
+namespace troupe::transport {
+
+struct peer {
+  peer(std::string n, const transport_config& config) : name(std::move(n)), node(intern_node(name)), out(config) {}
+
+  const std::string name;
+  const node_index node;
+  /// Incarnation of the peer while `up`; a pid with another creation is dead.
+  std::atomic<std::uint32_t> creation{0};
+  /// True while a welcomed session lets us send to it.
+  std::atomic<bool> up{false};
+  outbound_buffer out;
+  remote_watches watches;
+};
+
+}  // namespace troupe::transport

@@ -1,0 +1,65 @@
+#include "transport/remote_watches.hpp"
+
+#include "node/actor_system.hpp"
+#include "node/system_messages.hpp"
+
+namespace troupe::transport {
+
+void remote_watches::outbound(const pid& to, const envelope& e) { record(e.from, to, e, true); }
+
+void remote_watches::inbound(const pid& to, const envelope& e) { record(to, e.from, e, false); }
+
+void remote_watches::record(const pid& local, const pid& remote, const envelope& e, bool local_is_sender) {
+  if (!e.type->signal || local.is_null() || remote.is_null()) return;
+  std::lock_guard lock(mutex_);
+  if (holds<signals::link>(e)) {
+    links_.emplace(local, remote);
+  } else if (holds<signals::unlink>(e)) {
+    links_.erase({local, remote});
+  } else if (holds<signals::exit>(e)) {
+    if (payload<signals::exit>(e).linked) links_.erase({local, remote});
+  } else if (holds<signals::monitor>(e)) {
+    auto ref = payload<signals::monitor>(e).ref;
+    if (local_is_sender)
+      monitors_.emplace(ref, local, remote);
+    else
+      monitored_by_.emplace(ref, remote, local);
+  } else if (holds<signals::demonitor>(e)) {
+    auto ref = payload<signals::demonitor>(e).ref;
+    if (local_is_sender)
+      monitors_.erase({ref, local, remote});
+    else
+      monitored_by_.erase({ref, remote, local});
+  } else if (holds<signals::down>(e)) {
+    auto ref = payload<signals::down>(e).ref;
+    if (local_is_sender)
+      monitored_by_.erase({ref, remote, local});  // a local process died; the remote watcher is told
+    else
+      monitors_.erase({ref, local, remote});
+  }
+}
+
+void remote_watches::fire_noconnection(actor_system& sys) {
+  decltype(links_) links;
+  decltype(monitors_) monitors;
+  decltype(monitored_by_) monitored_by;
+  {
+    std::lock_guard lock(mutex_);
+    links.swap(links_);
+    monitors.swap(monitors_);
+    monitored_by.swap(monitored_by_);
+  }
+  for (auto& [local, remote] : links)
+    sys.deliver_local(local, make_envelope<signals::exit>(remote, signals::exit{exit_reason::noconnection(), true}));
+  for (auto& [ref, local, remote] : monitors)
+    sys.deliver_local(local, make_envelope<signals::down>(remote, signals::down{ref, exit_reason::noconnection()}));
+  for (auto& [ref, remote, local] : monitored_by)
+    sys.deliver_local(local, make_envelope<signals::demonitor>(remote, signals::demonitor{ref}));
+}
+
+std::size_t remote_watches::size() const {
+  std::lock_guard lock(mutex_);
+  return links_.size() + monitors_.size() + monitored_by_.size();
+}
+
+}  // namespace troupe::transport

@@ -1,0 +1,124 @@
+#pragma once
+/// @file
+/// `transport`: how a node reaches the others — the `remote_router` the runtime hands remote
+/// sends to, over ZeroMQ.
+///
+/// Each node binds one ROUTER socket and reaches each peer through a DEALER connected to the
+/// peer's ROUTER, so every node pair has one ordered channel each way: messages from one process
+/// to another arrive in the order sent. One I/O thread owns every socket (ZeroMQ sockets are not
+/// thread-safe); sending threads encode their message themselves and append it to the peer's
+/// `outbound_buffer`, waking the I/O thread only when it sleeps.
+///
+/// Failure semantics (as Erlang's distribution): a peer that disconnects, stops answering for
+/// `peer_timeout`, or restarts is lost — every link to its processes fires exit `noconnection`,
+/// every monitor DOWN `noconnection`, queued messages to it are dropped (counted), and processes
+/// that asked get `node_down`. A pid of a previous incarnation of a node is dead (`noproc`).
+///
+/// See docs/PROTOCOL.md for the frames and the handshake.
+
+#include <array>
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "node/actor_system.hpp"
+#include "node/remote_router.hpp"
+#include "transport/peer.hpp"
+#include "transport/transport_config.hpp"
+#include "transport/transport_stats.hpp"
+
+namespace troupe::transport {
+
+class io_thread;
+
+/// A peer as seen from outside the transport.
+struct peer_info {
+  std::string name;
+  std::uint32_t creation = 0;
+  bool up = false;
+  std::string address;
+  std::size_t queued_messages = 0;
+  std::size_t watches = 0;
+};
+
+/// A peer came up or went down. Delivered on the I/O thread: keep handlers short.
+struct peer_event {
+  std::string name;
+  std::uint32_t creation = 0;
+  bool up = false;
+  std::string reason;  ///< why it went down
+  std::string address;
+};
+
+class transport final : public remote_router {
+ public:
+  transport(actor_system& system, transport_config config);
+  /// Stops the I/O thread and detaches from the runtime.
+  ~transport() override;
+  transport(const transport&) = delete;
+  transport& operator=(const transport&) = delete;
+
+  /// Binds the listen address, starts the I/O thread and installs itself as the runtime's
+  /// router. Fails with a clear error if the address cannot be bound.
+  result<void> start();
+  /// Stops: says BYE to peers, closes every socket, joins the I/O thread. Idempotent.
+  void stop();
+  /// The address peers use to reach this node (the advertised or the bound one).
+  [[nodiscard]] std::string address() const;
+
+  /// Connects to a node at `address` (asynchronously); `peer_event{up}` says when it is up.
+  void connect(const std::string& address);
+  /// Whether `node` is connected now.
+  [[nodiscard]] bool connected(std::string_view node) const;
+  /// Blocks (a non-actor thread) until `node` is up or `timeout` passes.
+  bool wait_connected(std::string_view node, duration timeout) const;
+
+  envelope_ptr route(const pid& to, envelope_ptr e) override;
+  /// Sends to a process registered as `name` on `node`. False if the node is not connected.
+  bool send_to_name(std::string_view node, std::string_view name, envelope_ptr e);
+
+  /// Calls `handler` for every peer up/down (on the I/O thread). @threadsafe
+  void on_peer_event(std::function<void(const peer_event&)> handler);
+  /// Sends `node_up` / `node_down` messages to `subscriber` (Erlang monitor_nodes). @threadsafe
+  void monitor_nodes(const pid& subscriber, bool on);
+
+  [[nodiscard]] std::vector<peer_info> peers() const;
+  [[nodiscard]] const transport_stats& stats() const noexcept { return stats_; }
+  [[nodiscard]] const transport_config& config() const noexcept { return config_; }
+  [[nodiscard]] actor_system& system() noexcept { return system_; }
+
+ private:
+  friend class io_thread;
+
+  peer* find_peer(node_index node) const noexcept;
+  peer& peer_named(const std::string& name);
+  envelope_ptr unreachable(const pid& to, envelope_ptr e);
+  bool enqueue(peer& p, const envelope& e, const msgpack::sbuffer& tail);
+  void wake_io() noexcept;
+  void publish(const peer_event& ev);
+
+  actor_system& system_;
+  transport_config config_;
+  transport_stats stats_;
+  std::unique_ptr<io_thread> io_;
+
+  // Peers by node index: a lock-free read on every remote send. Peers live as long as the
+  // transport, so a pointer read here stays valid.
+  static constexpr std::size_t max_nodes = 4096;
+  std::array<std::atomic<peer*>, max_nodes> by_node_{};
+  mutable std::mutex peers_mutex_;
+  std::deque<std::unique_ptr<peer>> peers_;
+
+  mutable std::mutex events_mutex_;
+  mutable std::condition_variable events_cv_;
+  std::vector<std::function<void(const peer_event&)>> handlers_;
+  std::vector<pid> node_monitors_;
+};
+
+}  // namespace troupe::transport

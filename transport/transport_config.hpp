@@ -1,0 +1,40 @@
+#pragma once
+/// @file
+/// Settings of a node's transport. Defaults suit a LAN; tests use shorter timeouts.
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "node/clock.hpp"
+#include "transport/wire_limits.hpp"
+
+namespace troupe::transport {
+
+struct transport_config {
+  /// Where the node's ROUTER socket binds, e.g. tcp://127.0.0.1:7101 (tcp://127.0.0.1:* picks a port).
+  std::string listen = "tcp://127.0.0.1:*";
+  /// The address peers should use to reach this node, if not the bound one (e.g. behind NAT or
+  /// in a container bound to 0.0.0.0).
+  std::string advertise;
+  /// Shared secret; a peer must prove it knows it. Never sent.
+  std::string cookie = "troupe";
+  /// Encrypt every connection with CurveZMQ, keys derived from the cookie.
+  bool curve = false;
+  /// A heartbeat goes out on a channel that sent nothing for this long.
+  duration heartbeat_interval = std::chrono::milliseconds(150);
+  /// A peer not heard from for this long is lost: its links and monitors fire noconnection.
+  duration peer_timeout = std::chrono::milliseconds(1000);
+  /// How long to wait between attempts to reach a lost peer again.
+  duration reconnect_interval = std::chrono::milliseconds(250);
+  /// A handshake not finished in this time is abandoned.
+  duration handshake_timeout = std::chrono::seconds(3);
+  /// Outbound queue bound per peer: past either, sends are refused (counted, dead-lettered).
+  std::size_t max_queued_messages = 1'000'000;
+  std::size_t max_queued_bytes = 128 * 1024 * 1024;
+  /// Frames are batched into ZeroMQ messages of up to about this size.
+  std::size_t batch_bytes = 256 * 1024;
+  wire_limits limits;
+};
+
+}  // namespace troupe::transport

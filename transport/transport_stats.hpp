@@ -1,0 +1,35 @@
+#pragma once
+/// @file
+/// Counters of one node's transport. All monotonic. @threadsafe
+
+#include <atomic>
+#include <cstdint>
+
+namespace troupe::transport {
+
+struct transport_stats {
+  std::atomic<std::uint64_t> messages_out{0};
+  std::atomic<std::uint64_t> messages_in{0};
+  std::atomic<std::uint64_t> bytes_out{0};
+  std::atomic<std::uint64_t> bytes_in{0};
+  /// ZeroMQ messages sent: messages_out / batches_out is the batching factor.
+  std::atomic<std::uint64_t> batches_out{0};
+  /// Sends refused because the peer's outbound queue was full.
+  std::atomic<std::uint64_t> dropped_overload{0};
+  /// Messages queued for a peer that was lost before they went out.
+  std::atomic<std::uint64_t> dropped_on_loss{0};
+  /// Sends to a node that is not connected.
+  std::atomic<std::uint64_t> unreachable{0};
+  /// Frames that failed validation or decoding (the connection is dropped).
+  std::atomic<std::uint64_t> malformed_frames{0};
+  /// Messages of a type this node does not know.
+  std::atomic<std::uint64_t> unknown_types{0};
+  /// Frames that broke the protocol (e.g. a message before authentication).
+  std::atomic<std::uint64_t> protocol_violations{0};
+  /// Handshakes refused: wrong cookie, wrong version, duplicate or self connection.
+  std::atomic<std::uint64_t> auth_failures{0};
+  std::atomic<std::uint64_t> handshakes{0};
+  std::atomic<std::uint64_t> peers_lost{0};
+};
+
+}  // namespace troupe::transport
