@@ -1,1 +1,5 @@
-# Test suite for the supervision area (see tests/CMakeLists.txt).
+# Test suite for the supervision area (see tests/CMakeLists.txt): gen_server, supervisor,
+# dynamic_supervisor, and the classic OTP examples built on them.
+troupe_add_test_suite(supervision_tests unit
+  unit/node/behaviour/gen_server_test.cpp
+)

@@ -1,0 +1,118 @@
+#include "node/behaviour/gen_server.hpp"
+
+#include "node/actor_system.hpp"
+#include "node/log.hpp"
+
+namespace troupe {
+
+void gen_server::handle_continue(std::any&) {}
+
+void gen_server::terminate(const exit_reason&) {}
+
+behavior gen_server::make_behavior() {
+  handlers_ = make_handlers();
+  return {};  // dispatch goes through on_message, which also routes handle_info
+}
+
+void gen_server::on_start() {
+  if (!register_start_name()) {
+    actor::stop(exit_reason::normal());
+    return;
+  }
+  run_init();
+}
+
+bool gen_server::register_start_name() {
+  auto taken = [this](const error& e) {
+    acknowledge_start(start_outcome::name_taken, exit_reason::shutdown(e.message()));
+    return false;
+  };
+  if (auto* n = std::get_if<std::string>(&start_.name)) {
+    if (auto r = system().register_name(*n, self()); !r) return taken(r.error());
+  } else if (auto* v = std::get_if<via>(&start_.name)) {
+    if (auto r = v->service->register_name(v->name, self()); !r) return taken(r.error());
+    named_ = true;
+  }
+  return true;
+}
+
+void gen_server::unregister_start_name() {
+  if (auto* v = std::get_if<via>(&start_.name); v && named_) v->service->unregister_name(v->name, self());
+  named_ = false;
+}
+
+void gen_server::run_init() {
+  init_result r = init_result::stop(exit_reason::error("init did not run"));
+  try {
+    r = init();
+  } catch (const std::exception& ex) {
+    r = init_result::stop(exit_reason::error(ex.what()));
+  } catch (...) {
+    r = init_result::stop(exit_reason::error("unknown exception in init"));
+  }
+  switch (r.what()) {
+    case init_result::kind::ok:
+      running_ = true;
+      if (!ack_deferred_) acknowledge_start(start_outcome::ok);
+      if (r.has_continue()) continue_with(r.take_continue());
+      run_continues();
+      return;
+    case init_result::kind::ignore:
+      acknowledge_start(start_outcome::ignored);
+      actor::stop(exit_reason::normal());
+      return;
+    case init_result::kind::stop:
+      acknowledge_start(start_outcome::failed, r.reason());
+      actor::stop(r.reason());
+      return;
+  }
+}
+
+void gen_server::acknowledge_start(start_outcome outcome, exit_reason reason) {
+  if (start_.ack == 0) return;
+  send(start_.starter, started_msg{start_.ack, self(), outcome, std::move(reason)});
+  start_.ack = 0;
+}
+
+void gen_server::on_message(envelope& e) {
+  try {
+    dispatch_callback(e);
+    run_continues();
+  } catch (...) {
+    terminate_due_ = true;  // the crash ends the server: terminate runs with the error reason
+    throw;
+  }
+}
+
+void gen_server::dispatch_callback(envelope& e) {
+  if (holds<exit_msg>(e)) {
+    auto& m = payload<exit_msg>(e);
+    if (!parent().is_null() && m.from == parent()) return on_parent_exit(m.reason);
+  }
+  if (handlers_.dispatch(e, *this)) return;
+  handle_info(e);
+}
+
+void gen_server::run_continues() {
+  while (!continues_.empty()) {
+    std::any arg = std::move(continues_.front());
+    continues_.pop_front();
+    handle_continue(arg);
+  }
+}
+
+void gen_server::on_exit(const exit_reason& reason) {
+  // terminate runs for the server's own stop or crash, and for any end it saw coming because
+  // it traps exits (its parent's shutdown, node shutdown) — never for kill. See the header.
+  bool due = terminate_due_ || (trapping_exits() && reason != exit_reason::kind::killed);
+  if (running_ && due) {
+    try {
+      terminate(reason);
+    } catch (const std::exception& ex) {
+      log()->error("{} threw from terminate: {}", self().to_string(), ex.what());
+    }
+  }
+  unregister_start_name();
+}
+
+}  // namespace troupe
