@@ -12,8 +12,10 @@
 
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "node/behaviour/gen_statem.hpp"
+#include "node/call.hpp"
 #include "tests/support/deterministic_fixture.hpp"
 
 namespace payments {
@@ -270,6 +272,23 @@ TEST_F(PaymentFsmTest, APaymentWithoutAnAmountFailsToStart) {
   ASSERT_TRUE(down);
   EXPECT_EQ(down->reason.what(), exit_reason::kind::error);
   EXPECT_NE(down->reason.detail().find("amount must be positive"), std::string::npos);
+}
+
+TEST(PaymentFsmThreadedTest, AnEarlyCaptureFromOneThreadCompletesOnceAnotherThreadAuthorizes) {
+  actor_system sys(actor_system_config{.node_name = "payments", .threads = 2});
+  pid pay = sys.spawn<payment>("pay-3", 100);
+  result<outcome> captured = fail(errc::timeout);
+  std::thread merchant([&] { captured = call<outcome>(sys, pay, capture{}, 10s); });
+  auto authorized = call<outcome>(sys, pay, authorize{"ok-visa"}, 10s);
+  merchant.join();
+  ASSERT_TRUE(authorized) << authorized.error().message();
+  ASSERT_TRUE(captured) << captured.error().message();
+  EXPECT_EQ(authorized->error, "");
+  EXPECT_EQ(captured->error, "");
+  EXPECT_EQ(captured->state, "captured");
+  auto status_now = call<outcome>(sys, pay, status{}, 10s);
+  ASSERT_TRUE(status_now);
+  EXPECT_EQ(status_now->state, "captured");
 }
 
 }  // namespace

@@ -6,7 +6,10 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include "node/call.hpp"
 
 #include "tests/support/deterministic_fixture.hpp"
 #include "tests/support/test_messages.hpp"
@@ -659,6 +662,46 @@ TEST_F(GenStatemTest, PostponedEventsStillQueuedWhenTheMachineStopsAreReleased) 
   send_call(m, ping{});
   ASSERT_TRUE(exit_of());
   EXPECT_FALSE(sys.alive(m));
+}
+
+// --- on a real, multi-threaded node ----------------------------------------------------------------
+
+TEST(GenStatemThreadedTest, BlockingCallsFromAPlainThreadReachTheCurrentStatesHandler) {
+  actor_system sys(actor_system_config{.node_name = "statem", .threads = 2});
+  pid m = sys.spawn<scripted>([](scripted& s) {
+    s.in_state("idle", [&s](const ping& p, statem_event& ev) { return s.next_state("busy").reply(ev, pong{p.n}); });
+    s.in_state("busy", [](const ping& p) { return pong{p.n * 100}; });
+  });
+  auto a = call<pong>(sys, m, ping{1}, 10s);
+  auto b = call<pong>(sys, m, ping{2}, 10s);
+  ASSERT_TRUE(a) << a.error().message();
+  ASSERT_TRUE(b) << b.error().message();
+  EXPECT_EQ(a->n, 1u);
+  EXPECT_EQ(b->n, 200u);
+}
+
+TEST(GenStatemThreadedTest, EventsPostponedFromManySendersAreRetriedInEachSendersOrder) {
+  actor_system sys(actor_system_config{.node_name = "statem", .threads = 2});
+  constexpr int senders = 4, per_sender = 200;
+  std::vector<std::vector<std::uint64_t>> seen(senders);
+  pid m = sys.spawn<scripted>([&seen](scripted& s) {
+    s.in_state("closed", [&s](const ping&) { return s.keep_state().postpone(); });
+    s.in_state("open", [&seen](const ping& p) { seen[p.n / per_sender].push_back(p.n % per_sender); },
+               [](const which_state&) { return state_is{"open"}; });
+  }, [](scripted& s) -> result<statem_transition> { return s.next_state("closed"); });
+  std::vector<std::thread> threads;
+  for (int t = 0; t < senders; ++t)
+    threads.emplace_back([&sys, m, t] {
+      for (int i = 0; i < per_sender; ++i) sys.send(m, ping{std::uint64_t(t * per_sender + i)});
+    });
+  for (auto& t : threads) t.join();
+  sys.send(m, go{"open"});
+  // The call is handled after everything sent before it, postponed events included.
+  ASSERT_TRUE(call<state_is>(sys, m, which_state{}, 10s));
+  for (int t = 0; t < senders; ++t) {
+    ASSERT_EQ(seen[t].size(), std::size_t(per_sender)) << "sender " << t;
+    for (int i = 0; i < per_sender; ++i) EXPECT_EQ(seen[t][i], std::uint64_t(i));
+  }
 }
 
 }  // namespace
