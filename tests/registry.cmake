@@ -1,1 +1,6 @@
-# Test suite for the registry area (see tests/CMakeLists.txt).
+# Test suite for the registry area (see tests/CMakeLists.txt): Registry, Agent, Task,
+# Task.Supervisor and the classic OTP examples built on them.
+troupe_add_test_suite(registry_tests unit
+  unit/registry/registry_test.cpp
+)
+target_link_libraries(registry_tests PRIVATE troupe::registry)

@@ -1,0 +1,161 @@
+#pragma once
+/// @file
+/// `registry<Value>`: a local, process-aware key/value store (Elixir's Registry).
+///
+/// ```
+/// troupe::registry<std::string> reg(system, troupe::registry_keys::duplicate);
+/// reg.register_key(self(), "topic:news", "json");      // from a handler, or any thread
+/// for (auto& [p, format] : reg.lookup("topic:news")) send(p, headline{...});
+/// ```
+/// Keys are strings; each entry is (pid, Value). A `unique` registry holds at most one entry per
+/// key (registering a taken key gives `errc::name_taken` naming the holder); a `duplicate` one
+/// holds any number, including several from one process. When a process dies, its entries vanish
+/// (the registry server monitors every registrant; see `registry_server`).
+///
+/// | Elixir                                   | Troupe                                       |
+/// |------------------------------------------|----------------------------------------------|
+/// | `Registry.start_link(keys: :unique, ...)`| `registry<V> reg(system, registry_keys::unique)` |
+/// | `Registry.register(r, key, value)`       | `reg.register_key(self, key, value)`         |
+/// | `Registry.unregister(r, key)`            | `reg.unregister(self, key)`                  |
+/// | `Registry.lookup(r, key)`                | `reg.lookup(key)` -> `[(pid, V)]`            |
+/// | `Registry.match(r, key, pattern)`        | `reg.match(key, pred)`                       |
+/// | `Registry.dispatch(r, key, fun)`         | `reg.dispatch(key, fun)`                     |
+/// | `Registry.count/1`, `count_match/3`      | `reg.count()`, `reg.count_match(key, pred)`  |
+/// | `Registry.keys(r, pid)`                  | `reg.keys(pid)`                              |
+/// | `{:via, Registry, {r, name}}`            | `via{&reg, name}` (unique registries)        |
+///
+/// Threading: every member is @threadsafe. Reads are lock-free with respect to writers (they load
+/// an immutable partition snapshot; see `registry_table` for why partitions), so they work from
+/// any thread and from inside handlers without messaging. Writes are short and synchronous; a
+/// write is visible to every read that starts after it returns.
+///
+/// Lifetime: destroy the registry before its `actor_system`. Destroying it stops its server.
+
+#include <concepts>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "node/actor.hpp"
+#include "node/actor_system.hpp"
+#include "node/name_service.hpp"
+#include "registry/registry_server.hpp"
+#include "registry/registry_table.hpp"
+
+namespace troupe {
+
+struct registry_options {
+  /// Partitions of the key and pid indexes. More partitions make writes cheaper (a write copies
+  /// one partition) and spread readers over more cache lines. Rounded up to a power of two.
+  std::size_t partitions = 256;
+};
+
+template <class Value = std::monostate>
+class registry final : public name_service {
+ public:
+  using entry = std::pair<pid, Value>;
+
+  registry(actor_system& system, registry_keys kind, registry_options options = {})
+      : table_(std::make_shared<registry_table>(system, kind, options.partitions)) {
+    server_ = system.spawn<registry_server>(table_);
+    table_->set_server(server_);
+  }
+  ~registry() override { table_->system().exit(server_, exit_reason::shutdown()); }
+  registry(const registry&) = delete;
+  registry& operator=(const registry&) = delete;
+
+  [[nodiscard]] registry_keys kind() const noexcept { return table_->kind(); }
+  /// The process that watches registrants (for tests and introspection).
+  [[nodiscard]] pid server() const noexcept { return server_; }
+
+  // --- writes ---------------------------------------------------------------------------------
+  /// Registers `p` (a live local process) under `key` with `value`. `name_taken` if the registry
+  /// is unique and a live process holds `key` (even `p` itself); `noproc` if `p` is not alive.
+  [[nodiscard]] result<void> register_key(const pid& p, std::string key, Value value = Value{}) {
+    return table_->insert(p, std::move(key), std::make_shared<const Value>(std::move(value)));
+  }
+  /// Registers the calling process (Elixir's `Registry.register/3`).
+  [[nodiscard]] result<void> register_key(const actor& self, std::string key, Value value = Value{}) {
+    return register_key(self.self(), std::move(key), std::move(value));
+  }
+  /// Removes every entry of `p` under `key`. Returns how many were removed.
+  std::size_t unregister(const pid& p, std::string_view key) { return table_->erase(p, key); }
+  std::size_t unregister(const actor& self, std::string_view key) { return unregister(self.self(), key); }
+
+  // --- reads ----------------------------------------------------------------------------------
+  /// Every (pid, value) under `key`, in registration order; empty if none.
+  [[nodiscard]] std::vector<entry> lookup(std::string_view key) const {
+    return select(key, [](const Value&) { return true; });
+  }
+  /// The entries under `key` whose value satisfies `pred(const Value&)`.
+  template <std::predicate<const Value&> Pred>
+  [[nodiscard]] std::vector<entry> match(std::string_view key, Pred pred) const {
+    return select(key, pred);
+  }
+  /// Calls `f(const std::vector<entry>&)` once with the entries under `key`, if there are any
+  /// (Elixir's `dispatch/3`). Returns whether `f` ran. `f` runs on the calling thread.
+  template <std::invocable<const std::vector<entry>&> F>
+  bool dispatch(std::string_view key, F&& f) const {
+    auto entries = lookup(key);
+    if (entries.empty()) return false;
+    std::invoke(std::forward<F>(f), std::as_const(entries));
+    return true;
+  }
+  /// Entries in the whole registry.
+  [[nodiscard]] std::size_t count() const { return table_->count(); }
+  /// Entries under `key` whose value satisfies `pred`.
+  template <std::predicate<const Value&> Pred>
+  [[nodiscard]] std::size_t count_match(std::string_view key, Pred pred) const {
+    auto v = table_->find(key);
+    if (!v.found) return 0;
+    std::size_t n = 0;
+    for (const auto& e : *v.found) n += pred(value_of(e)) ? 1 : 0;
+    return n;
+  }
+  /// The keys `p` is registered under (a key appears once per entry).
+  [[nodiscard]] std::vector<std::string> keys(const pid& p) const { return table_->keys_of(p); }
+
+  // --- name_service (unique registries only) --------------------------------------------------
+  /// Binds `name` to `p` with a default `Value`. `invalid_argument` on a duplicate registry.
+  result<void> register_name(const std::string& name, const pid& p) override {
+    if (kind() != registry_keys::unique)
+      return fail(errc::invalid_argument, "a duplicate-key registry cannot name processes");
+    if constexpr (std::is_default_constructible_v<Value>) {
+      return register_key(p, name);
+    } else {
+      return fail(errc::invalid_argument, "this registry's values have no default to name a process with");
+    }
+  }
+  void unregister_name(const std::string& name, const pid& p) override { unregister(p, name); }
+  [[nodiscard]] std::optional<pid> whereis(const std::string& name) const override {
+    if (kind() != registry_keys::unique) return std::nullopt;
+    auto v = table_->find(name);
+    if (!v.found || v.found->empty()) return std::nullopt;
+    return v.found->front().owner;
+  }
+
+ private:
+  static const Value& value_of(const registry_entry& e) noexcept { return *static_cast<const Value*>(e.value.get()); }
+
+  template <class Pred>
+  std::vector<entry> select(std::string_view key, Pred&& pred) const {
+    std::vector<entry> out;
+    auto v = table_->find(key);
+    if (!v.found) return out;
+    out.reserve(v.found->size());
+    for (const auto& e : *v.found)
+      if (pred(value_of(e))) out.emplace_back(e.owner, value_of(e));
+    return out;
+  }
+
+  std::shared_ptr<registry_table> table_;
+  pid server_;
+};
+
+}  // namespace troupe
