@@ -2,4 +2,5 @@
 # dynamic_supervisor, and the classic OTP examples built on them.
 troupe_add_test_suite(supervision_tests unit
   unit/node/behaviour/gen_server_test.cpp
+  unit/node/behaviour/supervisor_test.cpp
 )

@@ -87,7 +87,9 @@ void gen_server::on_message(envelope& e) {
 void gen_server::dispatch_callback(envelope& e) {
   if (holds<exit_msg>(e)) {
     auto& m = payload<exit_msg>(e);
-    if (!parent().is_null() && m.from == parent()) return on_parent_exit(m.reason);
+    // A server nobody spawned (started from outside any process) treats exit signals from
+    // outside, e.g. actor_system::exit, as its parent's.
+    if (m.from == parent()) return on_parent_exit(m.reason);
   }
   if (handlers_.dispatch(e, *this)) return;
   handle_info(e);

@@ -27,7 +27,8 @@
 ///
 /// `terminate(reason)` runs exactly when OTP runs it: after `stop()`, after a callback throws
 /// (reason `error: <what>`), when the server traps exits and its parent sends it an exit signal
-/// (the supervisor's shutdown), and on node shutdown if the server traps exits. It does not run
+/// (the supervisor's shutdown; for a server started from outside any process, an exit signal
+/// sent from outside, `actor_system::exit`), and on node shutdown if the server traps exits. It does not run
 /// when the server is killed (`kill`), when an exit signal ends a server that does not trap exits,
 /// or when `init` fails. A handler that calls `actor::stop` through an `actor&` bypasses this
 /// class's `stop`, so `terminate` then runs only if the server traps exits.
@@ -72,7 +73,8 @@ class gen_server : public actor {
   virtual void handle_info(envelope& e) { unhandled(e); }
   /// Cleans up before the server exits; see the file comment for when it runs.
   virtual void terminate(const exit_reason& reason);
-  /// The parent (the process that started this one linked) sent an exit signal and this server
+  /// The parent (the process that spawned this one; for a server started from outside any
+  /// process, the outside world: `actor_system::exit`) sent an exit signal and this server
   /// traps exits. The default ends the server with that reason, running `terminate`.
   virtual void on_parent_exit(const exit_reason& reason) { stop(reason); }
 

@@ -146,6 +146,8 @@ class map_names final : public name_service {
 
 class GenServerTest : public test::deterministic_fixture {
  protected:
+  // The node stops before the journal its processes write to goes away.
+  void TearDown() override { sys.shutdown(); }
   journal j;
   /// Calls through the node's own name table as a via name: it steps the node (deterministic).
   template <class Resp, class Req>
