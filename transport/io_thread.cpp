@@ -232,7 +232,6 @@ struct io_thread::impl {
       s->dealer = zmq::socket_t(ctx, zmq::socket_type::dealer);
       s->dealer.set(zmq::sockopt::routing_id, s->routing_id);
       s->dealer.set(zmq::sockopt::linger, 0);
-      s->dealer.set(zmq::sockopt::immediate, 1);
       s->dealer.set(zmq::sockopt::sndhwm, 64);
       s->dealer.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(config.limits.max_message_bytes));
       if (curve) {

@@ -1,0 +1,58 @@
+#pragma once
+/// @file
+/// Several nodes in one process, each a real actor_system with a real ZeroMQ transport on
+/// 127.0.0.1 (ports picked by the OS, so parallel test runs never collide).
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "node/actor_system.hpp"
+#include "node/scoped_actor.hpp"
+#include "transport/transport.hpp"
+
+namespace troupe::test {
+
+struct test_node {
+  std::unique_ptr<actor_system> system;
+  std::unique_ptr<transport::transport> net;
+
+  test_node(const std::string& name, transport::transport_config cfg, std::uint32_t creation = 0) {
+    system = std::make_unique<actor_system>(actor_system_config{.node_name = name, .creation = creation, .threads = 2});
+    net = std::make_unique<transport::transport>(*system, std::move(cfg));
+    auto started = net->start();
+    EXPECT_TRUE(started) << started.error().message();
+  }
+  ~test_node() {
+    if (net) net->stop();
+    net.reset();
+    system.reset();
+  }
+};
+
+/// Transport settings that detect a lost peer fast, for tests.
+inline transport::transport_config fast_config(std::string cookie = "test-cookie") {
+  transport::transport_config cfg;
+  cfg.listen = "tcp://127.0.0.1:*";
+  cfg.cookie = std::move(cookie);
+  cfg.heartbeat_interval = std::chrono::milliseconds(50);
+  cfg.peer_timeout = std::chrono::milliseconds(400);
+  cfg.reconnect_interval = std::chrono::milliseconds(100);
+  return cfg;
+}
+
+/// A unique node name per test, so the process-wide name table never mixes tests.
+inline std::string unique_name(const std::string& base) {
+  static std::atomic<int> n{0};
+  return base + "-" + std::to_string(::getpid()) + "-" + std::to_string(n.fetch_add(1));
+}
+
+/// Connects a to b and waits until both see each other.
+inline bool connect(test_node& a, test_node& b, duration timeout = std::chrono::seconds(10)) {
+  a.net->connect(b.net->address());
+  return a.net->wait_connected(b.system->node_name(), timeout) && b.net->wait_connected(a.system->node_name(), timeout);
+}
+
+}  // namespace troupe::test
