@@ -2,5 +2,6 @@
 # Task.Supervisor and the classic OTP examples built on them.
 troupe_add_test_suite(registry_tests unit
   unit/registry/registry_test.cpp
+  unit/node/behaviour/agent_test.cpp
 )
 target_link_libraries(registry_tests PRIVATE troupe::registry)
