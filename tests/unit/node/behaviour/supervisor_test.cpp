@@ -405,10 +405,9 @@ TEST_F(SupervisorTest, TheControlApiWorksFromInsideAnActorWithoutBlocking) {
   pid s = start_sup({}, abc());
   std::vector<std::string> seen;
   sys.spawn([&, s](actor& self) -> behavior {
-    supervisor::which_children(self, s, 1s, [&](result<std::vector<child_info>> r) {
+    supervisor::which_children(self, s, 1s, [&](const result<std::vector<child_info>>& r) {
       if (!r) return seen.push_back(r.error().message());
-      auto list = std::move(r).value_or(std::vector<child_info>{});
-      for (const auto& c : list) seen.push_back(c.id);
+      for (const auto& c : *r) seen.push_back(c.id);
     });
     supervisor::terminate_child(self, s, "a", 1s, [&](result<void> r) { seen.push_back(r ? "terminated" : "failed"); });
     return {};
