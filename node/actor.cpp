@@ -5,6 +5,7 @@
 
 #include "node/actor_system.hpp"
 #include "node/log.hpp"
+#include "node/spawner.hpp"
 
 namespace troupe {
 namespace {
@@ -101,8 +102,12 @@ bool actor::drain_inbox(std::size_t limit) {
     if (e == nullptr) break;
     moved = true;
     if (e->type->signal) {
-      envelope_ptr owned(e);
-      guarded([&] { handle_signal(*e); });
+      bool keep = false;
+      guarded([&] { keep = handle_signal(*e); });
+      if (keep)
+        local_push(e);
+      else
+        destroy_envelope(e);
     } else {
       local_push(e);
     }
@@ -257,7 +262,16 @@ void actor::request_exit(exit_reason reason) {
   if (!exit_) exit_ = std::make_unique<exit_reason>(std::move(reason));
 }
 
-void actor::handle_signal(envelope& e) {
+bool actor::handle_signal(envelope& e) {
+  if (holds<spawn_reply>(e)) {
+    // The link or monitor the spawner set up on the child's side takes effect here, in signal
+    // order, so an exit the child sends right after cannot overtake it.
+    auto& r = payload<spawn_reply>(e);
+    std::lock_guard lock(info_lock_);
+    if (r.child && r.linked && std::find(links_.begin(), links_.end(), r.child) == links_.end()) links_.push_back(r.child);
+    if (r.child && r.monitor_ref) monitors_.emplace_back(r.monitor_ref, r.child);
+    return true;  // then handled as the reply to the spawn request
+  }
   if (holds<signals::exit>(e)) {
     auto& s = payload<signals::exit>(e);
     on_exit_signal(e.from, s.reason, s.linked);
@@ -282,6 +296,7 @@ void actor::handle_signal(envelope& e) {
   } else if (holds<detail::receive_tick>(e)) {
     on_receive_tick();
   }
+  return false;
 }
 
 void actor::on_exit_signal(const pid& from, const exit_reason& reason, bool linked) {
@@ -453,6 +468,12 @@ void actor::reject_pending_signals(const exit_reason& reason) noexcept {
       auto ref = payload<signals::demonitor>(*e).ref;
       std::lock_guard lock(info_lock_);
       erase_first(watchers_, [&](auto& w) { return w.first == ref; });
+    } else if (holds<spawn_reply>(*e)) {
+      // A child spawned for us, linked or monitored, must learn we are gone.
+      auto& r = payload<spawn_reply>(*e);
+      std::lock_guard lock(info_lock_);
+      if (r.child && r.linked) links_.push_back(r.child);
+      if (r.child && r.monitor_ref) monitors_.emplace_back(r.monitor_ref, r.child);
     } else if (!e->type->signal) {
       ++dropped;
     }

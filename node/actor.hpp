@@ -161,7 +161,8 @@ class actor {
   bool guarded(F&& f) noexcept;
 
   // Signals.
-  void handle_signal(envelope& e);
+  /// Acts on a signal; true if it must then be queued as a message (spawn_reply).
+  bool handle_signal(envelope& e);
   void on_exit_signal(const pid& from, const exit_reason& reason, bool linked);
   void on_down_signal(const pid& from, ref_id ref, const exit_reason& reason);
   void on_receive_tick();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <random>
 #include <thread>
 
 #include "node/asio_executor.hpp"
@@ -12,9 +13,9 @@ namespace troupe {
 namespace {
 
 std::uint32_t pick_creation() {
-  // Seconds since the epoch, truncated: a restarted node gets a different creation.
-  auto now = std::chrono::system_clock::now().time_since_epoch();
-  auto c = static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+  // Random, so a node restarted within the same second still gets a new creation.
+  std::random_device rd;
+  std::uint32_t c = rd();
   return c == 0 ? 1 : c;
 }
 
@@ -61,6 +62,15 @@ pid actor_system::start(actor* a, const std::function<void(actor&)>& before_publ
   pid p = a->self_;
   executor_->schedule(a);
   return p;
+}
+
+pid actor_system::spawn_prepared(actor* a, const pid& link_to, const pid& watcher, ref_id ref,
+                                 const std::function<void(const pid&)>& before_run) {
+  return start(a, [&](actor& c) {
+    if (link_to) c.links_.push_back(link_to);
+    if (watcher && ref) c.watchers_.emplace_back(ref, watcher);
+    if (before_run) before_run(c.self_);
+  });
 }
 
 pid actor_system::start_detached(actor* a) {

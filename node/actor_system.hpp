@@ -84,6 +84,12 @@ class actor_system {
     return start(new function_actor<F>(std::move(init)), {});
   }
 
+  /// Spawns an already built actor with a link to `link_to` and/or a monitor by `watcher` under
+  /// `ref` in place before it runs (either may be null/0), calling `before_run(pid)` before the
+  /// child can run — how spawn requests from other nodes stay atomic. Takes ownership of `a`.
+  pid spawn_prepared(actor* a, const pid& link_to, const pid& watcher, ref_id ref,
+                     const std::function<void(const pid&)>& before_run);
+
   /// Sends `msg` to `to` from no process (the receiver sees a null sender).
   template <message T>
   void send(const pid& to, T&& msg) {

@@ -9,3 +9,9 @@ troupe_add_test_suite(transport_tests integration
   integration/transport_security_test.cpp
 )
 target_link_libraries(transport_tests PRIVATE troupe::transport cppzmq)
+
+# Multi-process: real troupe-node processes, killed and paused.
+troupe_add_test_suite(multiprocess_tests integration integration/multiprocess_test.cpp)
+target_link_libraries(multiprocess_tests PRIVATE troupe::cluster troupe_builtin_actors)
+target_compile_definitions(multiprocess_tests PRIVATE TROUPE_NODE_BINARY="$<TARGET_FILE:troupe-node>")
+add_dependencies(multiprocess_tests troupe-node)

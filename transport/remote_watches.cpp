@@ -1,13 +1,25 @@
 #include "transport/remote_watches.hpp"
 
 #include "node/actor_system.hpp"
+#include "node/spawner.hpp"
 #include "node/system_messages.hpp"
 
 namespace troupe::transport {
 
 void remote_watches::outbound(const pid& to, const envelope& e) { record(e.from, to, e, true); }
 
-void remote_watches::inbound(const pid& to, const envelope& e) { record(to, e.from, e, false); }
+void remote_watches::inbound(const pid& to, const envelope& e) {
+  if (holds<spawn_reply>(e)) {
+    // A spawn with link or monitor crossed as a request and this reply: record what it set up.
+    auto& r = payload<spawn_reply>(e);
+    if (!r.child) return;
+    std::lock_guard lock(mutex_);
+    if (r.linked) links_.emplace(to, r.child);
+    if (r.monitor_ref) monitors_.emplace(r.monitor_ref, to, r.child);
+    return;
+  }
+  record(to, e.from, e, false);
+}
 
 void remote_watches::record(const pid& local, const pid& remote, const envelope& e, bool local_is_sender) {
   if (!e.type->signal || local.is_null() || remote.is_null()) return;

@@ -1,0 +1,40 @@
+#include "cluster/node.hpp"
+
+#include "node/spawner.hpp"
+
+namespace troupe {
+
+node::node(node_config config) : config_(std::move(config)) {}
+
+result<std::unique_ptr<node>> node::start(node_config config) {
+  if (config.name.empty()) return fail(errc::invalid_argument, "a node needs a name");
+  std::unique_ptr<node> n(new node(std::move(config)));
+  n->system_ = std::make_unique<actor_system>(
+      actor_system_config{.node_name = n->config_.name, .creation = n->config_.creation, .threads = n->config_.threads});
+  n->spawner_ = start_spawner(*n->system_);
+  n->net_ = std::make_unique<transport::transport>(*n->system_, n->config_.transport);
+  if (auto r = n->net_->start(); !r) return std::unexpected(r.error());
+  for (auto& seed : n->config_.seeds)
+    if (seed != n->net_->address()) n->net_->connect(seed);
+  return n;
+}
+
+node::~node() { stop(); }
+
+pid node::spawner_of(std::string_view node_name) const {
+  if (node_name == config_.name) return spawner_;
+  for (auto& p : net_->peers())
+    if (p.name == node_name && p.up) return troupe::spawner_of(p.name, p.creation);
+  return {};
+}
+
+void node::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  // Processes first, so their exit signals to remote links and monitors still go out; then the
+  // transport flushes what is queued and says BYE.
+  system_->shutdown();
+  net_->stop();
+}
+
+}  // namespace troupe

@@ -1,0 +1,61 @@
+#pragma once
+/// @file
+/// `node`: one Troupe node — the local runtime, its transport, and its system processes
+/// (the spawner), wired together. This is what `troupe-node` runs and what a program embeds:
+/// ```
+/// auto n = troupe::node::start({.name = "n1", .transport = {.listen = "tcp://127.0.0.1:7101"}});
+/// if (!n) die(n.error().message());
+/// (*n)->system().spawn<my_actor>();
+/// ```
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "node/actor_system.hpp"
+#include "transport/transport.hpp"
+
+namespace troupe {
+
+struct node_config {
+  std::string name = "nonode";
+  /// 0: chosen at start (a restarted node gets a new one).
+  std::uint32_t creation = 0;
+  /// Scheduler threads; 0: one per hardware thread.
+  std::size_t threads = 0;
+  transport::transport_config transport;
+  /// Addresses of nodes to connect to at start.
+  std::vector<std::string> seeds;
+};
+
+class node {
+ public:
+  /// Starts the runtime, binds the transport, starts the system processes, dials the seeds.
+  static result<std::unique_ptr<node>> start(node_config config);
+  /// Stops everything (processes get shutdown, peers get BYE).
+  ~node();
+  node(const node&) = delete;
+  node& operator=(const node&) = delete;
+
+  [[nodiscard]] actor_system& system() noexcept { return *system_; }
+  [[nodiscard]] transport::transport& net() noexcept { return *net_; }
+  [[nodiscard]] const std::string& name() const noexcept { return config_.name; }
+  [[nodiscard]] std::string address() const { return net_->address(); }
+  /// This node's spawner (see node/spawner.hpp).
+  [[nodiscard]] pid spawner() const noexcept { return spawner_; }
+  /// The spawner of a connected peer; null pid if `node_name` is not connected.
+  [[nodiscard]] pid spawner_of(std::string_view node_name) const;
+  /// Stops the node: processes end with `shutdown`, peers are told BYE. Idempotent.
+  void stop();
+
+ private:
+  explicit node(node_config config);
+
+  node_config config_;
+  std::unique_ptr<actor_system> system_;
+  std::unique_ptr<transport::transport> net_;
+  pid spawner_;
+  bool stopped_ = false;
+};
+
+}  // namespace troupe

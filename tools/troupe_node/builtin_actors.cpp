@@ -1,0 +1,58 @@
+#include "tools/troupe_node/builtin_actors.hpp"
+
+#include "node/actor_factory.hpp"
+#include "node/actor_system.hpp"
+
+namespace troupe::builtin {
+namespace {
+
+/// A copy of any wire message, made by encoding and decoding it (envelopes are move-only).
+envelope_ptr copy_of(const envelope& e) {
+  msgpack::sbuffer buf;
+  e.type->encode(e, buf);
+  auto h = msgpack::unpack(buf.data(), buf.size());
+  return envelope_ptr(e.type->decode(h.get(), pid{}));
+}
+
+class echo final : public actor {
+ protected:
+  behavior make_behavior() override {
+    return {[this](envelope& e) {
+      if (!e.type->encode || e.from.is_null()) return;
+      auto back = copy_of(e);
+      back->from = self();
+      if (e.is_call()) back->correlation = e.correlation | envelope::reply_bit;
+      system().deliver(e.from, std::move(back));
+    }};
+  }
+};
+
+class counter final : public actor {
+ public:
+  explicit counter(std::int64_t start) : n_(start) {}
+
+ protected:
+  behavior make_behavior() override {
+    return {
+        [this](const counter_inc& m) {
+          n_ += m.by;
+          return counter_value{n_};
+        },
+        [this](const counter_get&) { return counter_value{n_}; },
+    };
+  }
+
+ private:
+  std::int64_t n_;
+};
+
+}  // namespace
+
+void register_builtin_actors() {
+  register_actor_type("echo", [](const msgpack::object&) -> result<actor*> { return new echo; });
+  register_actor_type("counter", [](const msgpack::object& args) -> result<actor*> {
+    return new counter(args.type == msgpack::type::NIL ? 0 : args.as<std::int64_t>());
+  });
+}
+
+}  // namespace troupe::builtin

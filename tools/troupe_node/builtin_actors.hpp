@@ -1,0 +1,34 @@
+#pragma once
+/// @file
+/// The actor types every troupe-node hosts, so users can try remote spawn, calls and (later) the
+/// global supervisor from the command line:
+/// - `echo`: answers a call with the very message it got; a plain send is sent back to the sender.
+/// - `counter`: holds an integer; `troupe.counter.inc{by}` adds, `troupe.counter.get{}` answers
+///   `troupe.counter.value{n}`. Its argument is the starting value (or nil).
+
+#include <cstdint>
+
+#include "node/message_type.hpp"
+
+namespace troupe::builtin {
+
+struct counter_inc {
+  std::int64_t by = 1;
+  MSGPACK_DEFINE(by);
+};
+struct counter_get {
+  MSGPACK_DEFINE();
+};
+struct counter_value {
+  std::int64_t n = 0;
+  MSGPACK_DEFINE(n);
+};
+
+/// Registers `echo` and `counter` with the actor factory.
+void register_builtin_actors();
+
+}  // namespace troupe::builtin
+
+TROUPE_MESSAGE(troupe::builtin::counter_inc, "troupe.counter.inc");
+TROUPE_MESSAGE(troupe::builtin::counter_get, "troupe.counter.get");
+TROUPE_MESSAGE(troupe::builtin::counter_value, "troupe.counter.value");

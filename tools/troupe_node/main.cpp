@@ -1,0 +1,86 @@
+/// troupe-node: runs one Troupe node until SIGTERM or SIGINT.
+///
+///   troupe-node --name n1 --listen tcp://127.0.0.1:7101 --seeds tcp://127.0.0.1:7102 --cookie secret
+///
+/// Every flag has an environment variable (TROUPE_NAME, TROUPE_LISTEN, TROUPE_SEEDS,
+/// TROUPE_COOKIE, ...) for containers. It prints one line on stdout when it is ready:
+///   troupe-node n1 ready on tcp://127.0.0.1:7101 creation 1795248231
+/// and logs (spdlog) on stderr.
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cluster/node.hpp"
+#include "node/log.hpp"
+#include "tools/troupe_node/builtin_actors.hpp"
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+std::string read_cookie_file(const std::string& path) {
+  std::ifstream f(path);
+  std::string cookie;
+  std::getline(f, cookie);
+  return cookie;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"troupe-node: one node of a Troupe cluster"};
+  troupe::node_config config;
+  std::string seeds, cookie_file, log_level = "info";
+  int heartbeat_ms = 150, peer_timeout_ms = 1000;
+  app.add_option("--name", config.name, "node name, unique in the cluster")->envname("TROUPE_NAME")->required();
+  app.add_option("--listen", config.transport.listen, "listen address, tcp://HOST:PORT")->envname("TROUPE_LISTEN");
+  app.add_option("--advertise", config.transport.advertise, "address peers use to reach this node")->envname("TROUPE_ADVERTISE");
+  app.add_option("--seeds", seeds, "comma-separated addresses of nodes to join")->envname("TROUPE_SEEDS");
+  app.add_option("--cookie", config.transport.cookie, "shared secret")->envname("TROUPE_COOKIE");
+  app.add_option("--cookie-file", cookie_file, "file whose first line is the cookie")->envname("TROUPE_COOKIE_FILE");
+  app.add_flag("--curve", config.transport.curve, "encrypt connections (CurveZMQ, keys from the cookie)")->envname("TROUPE_CURVE");
+  app.add_option("--threads", config.threads, "scheduler threads (0: one per core)")->envname("TROUPE_THREADS");
+  app.add_option("--heartbeat-ms", heartbeat_ms, "heartbeat interval on idle channels")->envname("TROUPE_HEARTBEAT_MS");
+  app.add_option("--peer-timeout-ms", peer_timeout_ms, "a peer silent this long is lost")->envname("TROUPE_PEER_TIMEOUT_MS");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->envname("TROUPE_LOG_LEVEL");
+  CLI11_PARSE(app, argc, argv);
+
+  troupe::log()->set_level(spdlog::level::from_str(log_level));
+  if (!cookie_file.empty()) config.transport.cookie = read_cookie_file(cookie_file);
+  config.seeds = split_list(seeds);
+  config.transport.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
+  config.transport.peer_timeout = std::chrono::milliseconds(peer_timeout_ms);
+
+  // Block the stop signals in every thread; the main thread waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  troupe::builtin::register_builtin_actors();
+  auto n = troupe::node::start(config);
+  if (!n) {
+    std::fprintf(stderr, "troupe-node: %s\n", n.error().message().c_str());
+    return 1;
+  }
+  std::printf("troupe-node %s ready on %s creation %u\n", config.name.c_str(), (*n)->address().c_str(),
+              (*n)->system().creation());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  troupe::log()->info("node '{}' stopping on signal {}", config.name, sig);
+  (*n)->stop();
+  return 0;
+}
