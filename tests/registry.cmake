@@ -4,5 +4,6 @@ troupe_add_test_suite(registry_tests unit
   unit/registry/registry_test.cpp
   unit/node/behaviour/agent_test.cpp
   unit/node/behaviour/task_test.cpp
+  unit/node/behaviour/task_supervisor_test.cpp
 )
 target_link_libraries(registry_tests PRIVATE troupe::registry)
