@@ -5,5 +5,7 @@ troupe_add_test_suite(registry_tests unit
   unit/node/behaviour/agent_test.cpp
   unit/node/behaviour/task_test.cpp
   unit/node/behaviour/task_supervisor_test.cpp
+  unit/examples/config_cache_test.cpp
+  unit/examples/parallel_tasks_test.cpp
 )
 target_link_libraries(registry_tests PRIVATE troupe::registry)
