@@ -450,8 +450,8 @@ TEST_F(GenServerTest, TerminateRunsOnNodeShutdownWhenTheServerTrapsExits) {
 // --- threads -------------------------------------------------------------------------------------
 
 TEST(GenServerThreadedTest, BlockingStartAndCallWorkAcrossSchedulerThreads) {
-  actor_system sys(actor_system_config{.node_name = "gs", .threads = 2});
   journal j;
+  actor_system sys(actor_system_config{.node_name = "gs", .threads = 2});
   auto p = start<counter>(sys, start_options::local("counter"), &j);
   ASSERT_TRUE(p) << p.error().message();
   for (int i = 0; i < 100; ++i) cast(sys, "counter", add{1});
@@ -461,8 +461,8 @@ TEST(GenServerThreadedTest, BlockingStartAndCallWorkAcrossSchedulerThreads) {
 }
 
 TEST(GenServerThreadedTest, ACallToAServerThatCrashesFailsWithExited) {
-  actor_system sys(actor_system_config{.node_name = "gs", .threads = 2});
   journal j;
+  actor_system sys(actor_system_config{.node_name = "gs", .threads = 2});
   auto p = start<counter>(sys, &j);
   ASSERT_TRUE(p);
   auto r = call<count_is>(sys, *p, boom{}, 5s);

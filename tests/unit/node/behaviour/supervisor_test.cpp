@@ -444,8 +444,8 @@ TEST_F(SupervisorTest, ShuttingDownATreeStopsEveryLevelDepthFirstInReverse) {
 // --- real threads --------------------------------------------------------------------------------
 
 TEST(SupervisorThreadedTest, ACrashedChildIsReplacedOnASchedulerPool) {
-  actor_system sys(actor_system_config{.node_name = "sup", .threads = 2});
   journal j;
+  actor_system sys(actor_system_config{.node_name = "sup", .threads = 2});
   scoped_actor probe(sys);
   auto s = start<supervisor>(sys, supervisor_flags{},
                              std::vector<child_spec>{child_spec::worker<worker>("a", &j, std::string("a"), worker_opts{.notify = probe.self()})});
