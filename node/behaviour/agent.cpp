@@ -11,14 +11,14 @@ error exit_error(const pid& p, const exit_reason& reason, errc code) {
 
 }  // namespace
 
-result<void> finish_agent_start(actor_system& sys, blocking_actor& waiter, const pid& p, const agent_options& opts) {
+result<void> finish_agent_start(actor_system& sys, blocking_actor& waiter, const pid& p, ref_id mon,
+                                const agent_options& opts) {
   if (opts.name) {
     if (auto r = opts.name->service->register_name(opts.name->name, p); !r) {
       sys.exit(p, exit_reason::kill());
       return r;
     }
   }
-  ref_id mon = waiter.monitor(p);
   envelope_ptr e = waiter.receive_if(
       [&](const envelope& x) {
         return (holds<agent_started>(x) && x.from == p) || (holds<down_msg>(x) && payload<down_msg>(x).ref == mon);

@@ -65,8 +65,10 @@ struct agent_options {
 };
 
 namespace detail {
-/// Registers the name (if any), then waits for `p`'s `agent_started` or death. Kills `p` on failure.
-result<void> finish_agent_start(actor_system& sys, blocking_actor& waiter, const pid& p, const agent_options& opts);
+/// Registers the name (if any), then waits for `p`'s `agent_started` or its DOWN (monitor `mon`).
+/// Kills `p` on failure.
+result<void> finish_agent_start(actor_system& sys, blocking_actor& waiter, const pid& p, ref_id mon,
+                                const agent_options& opts);
 /// Sends `agent_stop{reason}` to `p` and waits for it to exit with that reason.
 result<void> stop_agent(actor_system& sys, const pid& p, exit_reason reason, duration timeout);
 /// The error for a closure sent to an agent of another state type.
@@ -91,9 +93,10 @@ class agent {
     if (sys.executor().on_worker_thread())
       return fail(errc::invalid_argument, "blocking agent start from a scheduler thread; start it from the actor");
     scoped_actor waiter(sys);
-    pid p = sys.spawn<agent_process<State>>(erase_init(std::move(init)), waiter.self());
+    // Monitored from birth, so an init that fails at once is seen with its reason, not noproc.
+    auto [p, mon] = waiter->spawn_monitor<agent_process<State>>(erase_init(std::move(init)), waiter.self());
     if (!p) return fail(errc::shutting_down, "the node is shutting down");
-    auto r = detail::finish_agent_start(sys, *waiter, p, opts);
+    auto r = detail::finish_agent_start(sys, *waiter, p, mon, opts);
     if (!r) return std::unexpected(r.error());
     return agent(p);
   }
