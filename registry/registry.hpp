@@ -24,9 +24,9 @@
 /// | `Registry.keys(r, pid)`                  | `reg.keys(pid)`                              |
 /// | `{:via, Registry, {r, name}}`            | `via{&reg, name}` (unique registries)        |
 ///
-/// Threading: every member is @threadsafe. Reads are lock-free with respect to writers (they load
-/// an immutable partition snapshot; see `registry_table` for why partitions), so they work from
-/// any thread and from inside handlers without messaging. Writes are short and synchronous; a
+/// Threading: every member is @threadsafe. Reads never wait for a write in progress (they copy
+/// the pointer to an immutable partition snapshot; see `registry_table` for why partitions), so
+/// they work from any thread and from inside handlers without messaging. Writes are short and synchronous; a
 /// write is visible to every read that starts after it returns.
 ///
 /// Lifetime: destroy the registry before its `actor_system`. Destroying it stops its server.

@@ -70,25 +70,25 @@ std::size_t registry_table::pid_index(const pid& p) const noexcept { return mix(
 
 registry_table::key_view registry_table::find(std::string_view key) const {
   const auto hash = string_hash{}(key);
-  key_view v{key_parts_[mix(hash) & mask_].current.load(std::memory_order_acquire)};
+  key_view v{key_parts_[mix(hash) & mask_].current.load()};
   if (auto* n = find_key(v.partition->nodes, hash, key)) v.found = &n->list;
   return v;
 }
 
 std::vector<std::string> registry_table::keys_of(const pid& p) const {
-  auto part = pid_parts_[pid_index(p)].current.load(std::memory_order_acquire);
+  auto part = pid_parts_[pid_index(p)].current.load();
   auto* n = find_pid(part->nodes, p);
   return n ? n->keys : std::vector<std::string>{};
 }
 
 bool registry_table::holds_entries(const pid& p) const {
-  auto part = pid_parts_[pid_index(p)].current.load(std::memory_order_acquire);
+  auto part = pid_parts_[pid_index(p)].current.load();
   return find_pid(part->nodes, p) != nullptr;
 }
 
 std::size_t registry_table::count() const {
   std::size_t n = 0;
-  for (std::size_t i = 0; i <= mask_; ++i) n += key_parts_[i].current.load(std::memory_order_acquire)->entry_count;
+  for (std::size_t i = 0; i <= mask_; ++i) n += key_parts_[i].current.load()->entry_count;
   return n;
 }
 
@@ -108,7 +108,7 @@ void registry_table::put(key_partition& part, std::size_t hash, std::string_view
 
 void registry_table::publish_pid(const pid& p, pid_ptr node) {
   auto& slot = pid_parts_[pid_index(p)].current;
-  auto next = std::make_shared<pid_partition>(*slot.load(std::memory_order_relaxed));
+  auto next = std::make_shared<pid_partition>(*slot.load());
   auto it = pid_position(next->nodes, p);
   const bool present = it != next->nodes.end() && (*it)->owner == p;
   if (present && node) {
@@ -118,7 +118,7 @@ void registry_table::publish_pid(const pid& p, pid_ptr node) {
   } else if (node) {
     next->nodes.insert(it, std::move(node));
   }
-  slot.store(std::move(next), std::memory_order_release);
+  slot.store(std::move(next));
 }
 
 result<void> registry_table::insert(const pid& p, std::string key, std::shared_ptr<const void> value) {
@@ -128,7 +128,7 @@ result<void> registry_table::insert(const pid& p, std::string key, std::shared_p
   {
     std::lock_guard lock(writer_);
     auto& slot = key_parts_[mix(hash) & mask_].current;
-    auto current = slot.load(std::memory_order_relaxed);
+    auto current = slot.load();
     const key_node* existing = find_key(current->nodes, hash, key);
     pid evicted;
     if (existing && kind_ == registry_keys::unique) {
@@ -147,10 +147,10 @@ result<void> registry_table::insert(const pid& p, std::string key, std::shared_p
     node->list.push_back({p, std::move(value)});
     ++next->entry_count;
     put(*next, hash, key, std::move(node));
-    slot.store(std::move(next), std::memory_order_release);
+    slot.store(std::move(next));
     if (evicted) unindex(evicted, key, SIZE_MAX);
 
-    auto* held = find_pid(pid_parts_[pid_index(p)].current.load(std::memory_order_relaxed)->nodes, p);
+    auto* held = find_pid(pid_parts_[pid_index(p)].current.load()->nodes, p);
     auto pnode = held ? std::make_shared<pid_node>(*held) : std::make_shared<pid_node>(pid_node{p, {}});
     first_entry = pnode->keys.empty();
     pnode->keys.push_back(std::move(key));
@@ -166,7 +166,7 @@ std::size_t registry_table::erase(const pid& p, std::string_view key) {
   {
     std::lock_guard lock(writer_);
     auto& slot = key_parts_[mix(hash) & mask_].current;
-    auto current = slot.load(std::memory_order_relaxed);
+    auto current = slot.load();
     const key_node* existing = find_key(current->nodes, hash, key);
     if (!existing) return 0;
     auto node = without_owner(*existing, p, removed);
@@ -174,7 +174,7 @@ std::size_t registry_table::erase(const pid& p, std::string_view key) {
     auto next = std::make_shared<key_partition>(*current);
     next->entry_count -= removed;
     put(*next, hash, key, std::move(node));
-    slot.store(std::move(next), std::memory_order_release);
+    slot.store(std::move(next));
     unindex(p, key, removed);
   }
   if (!holds_entries(p)) notify_server(p);
@@ -183,7 +183,7 @@ std::size_t registry_table::erase(const pid& p, std::string_view key) {
 
 std::size_t registry_table::erase_process(const pid& p) {
   std::lock_guard lock(writer_);
-  auto* held = find_pid(pid_parts_[pid_index(p)].current.load(std::memory_order_relaxed)->nodes, p);
+  auto* held = find_pid(pid_parts_[pid_index(p)].current.load()->nodes, p);
   if (!held) return 0;
   auto keys = held->keys;  // `held` dies with its partition below
   // Copy each touched key partition once, however many of p's keys it holds.
@@ -193,7 +193,7 @@ std::size_t registry_table::erase_process(const pid& p) {
     const auto hash = string_hash{}(key);
     auto idx = mix(hash) & mask_;
     auto& next = touched[idx];
-    if (!next) next = std::make_shared<key_partition>(*key_parts_[idx].current.load(std::memory_order_relaxed));
+    if (!next) next = std::make_shared<key_partition>(*key_parts_[idx].current.load());
     const key_node* existing = find_key(next->nodes, hash, key);
     if (!existing) continue;  // a key p held twice, already handled
     std::size_t n = 0;
@@ -202,13 +202,13 @@ std::size_t registry_table::erase_process(const pid& p) {
     removed += n;
     put(*next, hash, key, std::move(node));
   }
-  for (auto& [idx, next] : touched) key_parts_[idx].current.store(std::move(next), std::memory_order_release);
+  for (auto& [idx, next] : touched) key_parts_[idx].current.store(std::move(next));
   publish_pid(p, nullptr);
   return removed;
 }
 
 void registry_table::unindex(const pid& p, std::string_view key, std::size_t times) {
-  auto* held = find_pid(pid_parts_[pid_index(p)].current.load(std::memory_order_relaxed)->nodes, p);
+  auto* held = find_pid(pid_parts_[pid_index(p)].current.load()->nodes, p);
   if (!held) return;
   auto node = std::make_shared<pid_node>(*held);
   for (auto k = node->keys.begin(); k != node->keys.end() && times > 0;) {
