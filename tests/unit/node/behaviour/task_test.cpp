@@ -279,7 +279,7 @@ TEST_F(TaskThreadedTest, AwaitManyGivesTimeoutForTheTasksStillRunningAtTheDeadli
     f.wait();
     return 2;
   }));
-  auto rs = tasks::await_many(owner, ts, 200ms);
+  auto rs = tasks::await_many(owner, ts, 1s);
   g.open();
   ASSERT_EQ(rs.size(), 2u);
   EXPECT_EQ(describe(rs[0]), "1");
@@ -327,9 +327,9 @@ TEST_F(TaskThreadedTest, AnUnorderedStreamDoesNotHoldResultsBehindASlowInput) {
     if (x == 0) f.wait();
     return x;
   };
-  auto ordered = tasks::async_stream(owner, std::vector<int>{0, 1, 2}, slow_first, {.max_concurrency = 3, .timeout = 300ms});
+  auto ordered = tasks::async_stream(owner, std::vector<int>{0, 1, 2}, slow_first, {.max_concurrency = 3, .timeout = 1s});
   auto unordered = tasks::async_stream(owner, std::vector<int>{0, 1, 2}, slow_first,
-                                       {.max_concurrency = 3, .ordered = false, .timeout = 300ms});
+                                       {.max_concurrency = 3, .ordered = false, .timeout = 1s});
   g.open();
   std::vector<std::string> in_order, as_done;
   for (auto& r : ordered) in_order.push_back(describe(r));
