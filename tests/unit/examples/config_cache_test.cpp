@@ -66,7 +66,8 @@ class config_cache {
 
 class ConfigCacheTest : public ::testing::Test {
  protected:
-  actor_system sys{actor_system_config{.node_name = "config", .threads = 2}};
+  // One scheduler thread: the concurrency under test is between plain threads and the agent.
+  actor_system sys{actor_system_config{.node_name = "config", .threads = 1}};
 };
 
 TEST_F(ConfigCacheTest, ReadsSeeTheSettingsTheCacheStartedWith) {

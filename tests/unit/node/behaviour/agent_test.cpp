@@ -185,7 +185,8 @@ TEST_F(AgentTest, AnAgentStartedWithANameIsReachableByIt) {
 
 class AgentBlockingTest : public ::testing::Test {
  protected:
-  actor_system sys{actor_system_config{.node_name = "agent", .threads = 2}};
+  // One scheduler thread: the concurrency under test is between plain threads and the agent.
+  actor_system sys{actor_system_config{.node_name = "agent", .threads = 1}};
 };
 
 TEST_F(AgentBlockingTest, StartGetUpdateGetAndUpdateAndStopWorkFromAPlainThread) {

@@ -141,7 +141,7 @@ TEST_F(TaskSupervisorTest, ALinkedSupervisorStopsWithItsParent) {
 
 class TaskSupervisorBlockingTest : public ::testing::Test {
  protected:
-  actor_system sys{actor_system_config{.node_name = "tasksup", .threads = 2}};
+  actor_system sys{actor_system_config{.node_name = "tasksup", .threads = 1}};
   pid sup = task_supervisor::start(sys);
 };
 
