@@ -351,6 +351,7 @@ struct io_thread::impl {
     st.out = &s;
     st.address = s.address;
     p.creation.store(ch.creation);
+    p.reachable.store(true, std::memory_order_release);
     msgpack::sbuffer buf;
     encode_auth(buf, client_proof(config.cookie, s.client_nonce, ch.server_nonce));
     send_on(s, buf);
@@ -365,7 +366,9 @@ struct io_thread::impl {
     auto& st = peers[&p];
     st.last_heard = steady::now();
     st.reconnect = true;
-    stats.dropped_on_loss.fetch_add(p.out.reset());  // a new session: fresh type ids, nothing stale
+    // Nothing stale is queued: lose() emptied the buffer and its type ids when the last session
+    // ended; what is queued now was sent while this session was being set up.
+    p.reachable.store(true, std::memory_order_release);
     p.up.store(true, std::memory_order_release);
     stats.handshakes.fetch_add(1);
     log()->info("connected to node '{}' (creation {}) at {}", p.name, p.creation.load(), s.address);
@@ -379,6 +382,8 @@ struct io_thread::impl {
     if (p) {
       auto& st = peers[p];
       st.reconnect_at = steady::now() + config.reconnect_interval;
+      p->reachable.store(false, std::memory_order_release);
+      stats.dropped_on_loss.fetch_add(p->out.reset());
     }
     close_session(&s);
   }
@@ -518,6 +523,8 @@ struct io_thread::impl {
     if (!st.inbound_id.empty() && st.inbound_id != id) inbound.erase(st.inbound_id);  // its old connection
     in.authenticated = true;
     in.p = &p;
+    p.creation.store(in.hello.creation);  // authenticated: its word on its incarnation is good
+    p.reachable.store(true, std::memory_order_release);
     st.inbound_id = id;
     st.last_heard = steady::now();
     if (st.address.empty()) st.address = in.hello.listen;
@@ -538,7 +545,7 @@ struct io_thread::impl {
     }
     auto& m = std::get<inbound_message>(decoded);
     const pid& from = m.envelope->from;
-    if (!from.is_null() && (from.node != in.p->node || from.creation != in.p->creation.load())) {
+    if (!from.is_null() && (from.node != in.p->node || from.creation != in.hello.creation)) {
       stats.protocol_violations.fetch_add(1);
       if (worth_logging(stats.protocol_violations))
         log()->warn("'{}' sent a message claiming to come from {}; dropped", in.p->name, from.to_string());
@@ -625,6 +632,7 @@ struct io_thread::impl {
   }
 
   void lose(peer& p, const std::string& reason) {
+    p.reachable.store(false, std::memory_order_release);
     bool was_up = p.up.exchange(false, std::memory_order_acq_rel);
     auto& st = peers[&p];
     if (st.out) close_session(st.out);
@@ -650,6 +658,7 @@ struct io_thread::impl {
       send_on(*s, bye);
     }
     for (auto& [p, st] : peers) {
+      p->reachable.store(false);
       if (p->up.exchange(false)) {
         p->watches.fire_noconnection(owner.system_);
         owner.publish(peer_event{p->name, p->creation.load(), false, "stopped", st.address});

@@ -22,6 +22,9 @@ struct peer {
   std::atomic<std::uint32_t> creation{0};
   /// True while a welcomed session lets us send to it.
   std::atomic<bool> up{false};
+  /// True while up, or while a session to it is being set up: sends are queued meanwhile (so a
+  /// reply to a peer that has just connected to us is not lost while we connect back).
+  std::atomic<bool> reachable{false};
   outbound_buffer out;
   remote_watches watches;
 };

@@ -65,7 +65,7 @@ bool transport::wait_connected(std::string_view node, duration timeout) const {
 
 envelope_ptr transport::route(const pid& to, envelope_ptr e) {
   peer* p = find_peer(to.node);
-  if (!p || !p->up.load(std::memory_order_acquire)) return unreachable(to, std::move(e));
+  if (!p || !p->reachable.load(std::memory_order_acquire)) return unreachable(to, std::move(e));
   if (p->creation.load(std::memory_order_relaxed) != to.creation) return e;  // an older incarnation: dead
   if (!e->type->encode) {
     log()->error("message type '{}' is local-only and cannot be sent to {}", e->type->name, to.to_string());
@@ -81,7 +81,7 @@ envelope_ptr transport::route(const pid& to, envelope_ptr e) {
 
 bool transport::send_to_name(std::string_view node, std::string_view name, envelope_ptr e) {
   peer* p = find_peer(intern_node(node));
-  if (!p || !p->up.load(std::memory_order_acquire)) {
+  if (!p || !p->reachable.load(std::memory_order_acquire)) {
     stats_.unreachable.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
