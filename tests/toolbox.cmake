@@ -2,4 +2,5 @@
 # PartitionSupervisor, worker pool, circuit breaker and demand-driven stages.
 troupe_add_test_suite(toolbox_tests unit
   unit/node/table/ets_table_test.cpp
+  unit/node/stage/stage_test.cpp
 )
