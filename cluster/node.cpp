@@ -14,6 +14,7 @@ result<std::unique_ptr<node>> node::start(node_config config) {
   n->spawner_ = start_spawner(*n->system_);
   n->net_ = std::make_unique<transport::transport>(*n->system_, n->config_.transport);
   if (auto r = n->net_->start(); !r) return std::unexpected(r.error());
+  start_membership(*n->system_, *n->net_, n->membership_, n->config_.membership);
   for (auto& seed : n->config_.seeds)
     if (seed != n->net_->address()) n->net_->connect(seed);
   return n;

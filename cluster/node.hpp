@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/membership.hpp"
 #include "node/actor_system.hpp"
 #include "transport/transport.hpp"
 
@@ -26,6 +27,7 @@ struct node_config {
   transport::transport_config transport;
   /// Addresses of nodes to connect to at start.
   std::vector<std::string> seeds;
+  membership_config membership;
 };
 
 class node {
@@ -43,6 +45,8 @@ class node {
   [[nodiscard]] std::string address() const { return net_->address(); }
   /// This node's spawner (see node/spawner.hpp).
   [[nodiscard]] pid spawner() const noexcept { return spawner_; }
+  /// Who is in the cluster and who is reachable, as this node sees it.
+  [[nodiscard]] membership_view& membership() noexcept { return membership_; }
   /// The spawner of a connected peer; null pid if `node_name` is not connected.
   [[nodiscard]] pid spawner_of(std::string_view node_name) const;
   /// Stops the node: processes end with `shutdown`, peers are told BYE. Idempotent.
@@ -55,6 +59,7 @@ class node {
   std::unique_ptr<actor_system> system_;
   std::unique_ptr<transport::transport> net_;
   pid spawner_;
+  membership_view membership_;
   bool stopped_ = false;
 };
 

@@ -73,8 +73,10 @@ void actor::resume() noexcept {
     --budget;
     dispatch(e);
   }
-  if (auto u = urgent_.load(std::memory_order_acquire); u != 0 && !exit_)
-    request_exit(u == urgent_kill ? exit_reason::killed() : exit_reason::shutdown());
+  if (auto u = urgent_.load(std::memory_order_acquire); u == urgent_kill)
+    exit_ = std::make_unique<exit_reason>(exit_reason::killed());  // a kill overrides any other exit
+  else if (u == urgent_shutdown && !exit_)
+    request_exit(exit_reason::shutdown());
   if (exit_) {
     terminate();
     return;
@@ -83,11 +85,18 @@ void actor::resume() noexcept {
 }
 
 void actor::finish_turn() noexcept {
+  // Still work to do: keep the turn token and queue another turn (fairness: others run first).
+  if (local_head_ != nullptr || !inbox_.empty()) {
+    status_.store(process_status::runnable, std::memory_order_relaxed);
+    intrusive_add_ref(this);
+    wake();
+    return;
+  }
   status_.store(process_status::waiting, std::memory_order_relaxed);
   scheduled_.store(false, std::memory_order_seq_cst);
-  bool more = local_head_ != nullptr || !inbox_.empty();
-  if (more && !scheduled_.exchange(true, std::memory_order_seq_cst)) {
-    status_.store(process_status::runnable, std::memory_order_relaxed);
+  // From here another thread may own the process: touch only the producers' end. A push that
+  // came after our check either saw scheduled_ == false (and woke us) or is visible here.
+  if (!inbox_.untouched_since_empty() && !scheduled_.exchange(true, std::memory_order_seq_cst)) {
     intrusive_add_ref(this);
     wake();
   }

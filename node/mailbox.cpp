@@ -49,6 +49,8 @@ bool mailbox::empty() const noexcept {
          stub_.next.load(std::memory_order_acquire) == nullptr;
 }
 
+bool mailbox::untouched_since_empty() const noexcept { return tail_.load(std::memory_order_seq_cst) == &stub_; }
+
 std::uint64_t mailbox::size() const noexcept {
   auto pushed = pushed_.load(std::memory_order_relaxed);
   auto popped = popped_.load(std::memory_order_relaxed);

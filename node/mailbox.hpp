@@ -29,6 +29,10 @@ class mailbox {
   envelope* try_pop() noexcept;
   /// True when nothing is queued or being queued. @note Owning actor only.
   [[nodiscard]] bool empty() const noexcept;
+  /// True when no producer has queued anything since the consumer last found the queue empty.
+  /// Reads only the producers' end, so it stays safe after the consumer gave up its turn
+  /// (another thread may be consuming by then). @threadsafe
+  [[nodiscard]] bool untouched_since_empty() const noexcept;
   /// Envelopes pushed and not yet popped (approximate while producers run). @threadsafe
   [[nodiscard]] std::uint64_t size() const noexcept;
 

@@ -88,6 +88,8 @@ struct io_thread::impl {
     std::string inbound_id;
     std::string address;
     steady::time_point last_heard{};
+    std::unique_ptr<phi_detector> detector;  // fresh for each session
+    bool suspected = false;
     steady::time_point reconnect_at{};
     bool reconnect = false;
   };
@@ -284,6 +286,7 @@ struct io_thread::impl {
 
   // Returns false when `s` was closed (and must not be touched again).
   bool handle_dealer_message(outbound_session& s, const zmq::message_t& msg) {
+    if (s.p && s.p->blocked.load()) return true;  // fault injection: dropped
     frame_reader reader(static_cast<const char*>(msg.data()), msg.size(), config.limits);
     while (auto f = reader.next()) {
       auto k = kind_of(*f);
@@ -340,6 +343,7 @@ struct io_thread::impl {
       return false;
     }
     peer& p = owner.peer_named(ch.name);
+    if (p.blocked.load()) return true;  // fault injection: the handshake times out
     auto& st = peers[&p];
     if (st.out && st.out != &s) {
       // Another session to this peer exists (it was reached under two addresses): keep one.
@@ -364,7 +368,8 @@ struct io_thread::impl {
     s.state = out_state::up;
     peer& p = *s.p;
     auto& st = peers[&p];
-    st.last_heard = steady::now();
+    st.detector = std::make_unique<phi_detector>(config.detector, config.heartbeat_interval);
+    heard(st, steady::now());
     st.reconnect = true;
     // Nothing stale is queued: lose() emptied the buffer and its type ids when the last session
     // ended; what is queued now was sent while this session was being set up.
@@ -425,6 +430,7 @@ struct io_thread::impl {
   }
 
   void handle_router_message(const std::string& id, const zmq::message_t& msg) {
+    if (auto it = inbound.find(id); it != inbound.end() && it->second.p && it->second.p->blocked.load()) return;
     frame_reader reader(static_cast<const char*>(msg.data()), msg.size(), config.limits);
     while (auto f = reader.next()) {
       auto k = kind_of(*f);
@@ -442,7 +448,7 @@ struct io_thread::impl {
         if (!on_auth(in, *f)) return;
         continue;
       }
-      peers[in.p].last_heard = steady::now();
+      heard(peers[in.p], steady::now());
       switch (kind) {
         case frame_kind::heartbeat: break;
         case frame_kind::type_def: {
@@ -492,6 +498,7 @@ struct io_thread::impl {
       stats.auth_failures.fetch_add(1);
       return reject(id, "that is my name");
     }
+    if (owner.peer_named(hello.name).blocked.load()) return;  // fault injection: as if lost
     inbound_session in;
     in.routing_id = id;
     in.hello = hello;
@@ -526,7 +533,8 @@ struct io_thread::impl {
     p.creation.store(in.hello.creation);  // authenticated: its word on its incarnation is good
     p.reachable.store(true, std::memory_order_release);
     st.inbound_id = id;
-    st.last_heard = steady::now();
+    if (!st.detector) st.detector = std::make_unique<phi_detector>(config.detector, config.heartbeat_interval);
+    heard(st, steady::now());
     if (st.address.empty()) st.address = in.hello.listen;
     msgpack::sbuffer buf;
     encode_welcome(buf);
@@ -576,6 +584,10 @@ struct io_thread::impl {
   void flush(peer& p, outbound_session& s) {
     std::vector<batch> taken;
     p.out.take(taken);
+    if (p.blocked.load()) {  // fault injection: lost on the way
+      for (auto& b : taken) p.out.release(b.bytes.size(), b.messages);
+      return;
+    }
     for (auto& b : taken) s.blocked.push_back(std::move(b));
     while (!s.blocked.empty()) {
       batch& b = s.blocked.front();
@@ -600,13 +612,22 @@ struct io_thread::impl {
     }
   }
 
+  void heard(peer_state& st, steady::time_point now) {
+    st.last_heard = now;
+    if (st.detector) st.detector->heartbeat(now);
+  }
+
   // --- liveness ---------------------------------------------------------------------------------------------------
 
   void housekeeping(steady::time_point now) {
     std::vector<peer*> lost;
     for (auto& [p, st] : peers) {
-      if (p->up.load() && now - st.last_heard > config.peer_timeout) lost.push_back(p);
-      if (st.out && st.out->state == out_state::up && st.out->blocked.empty() &&
+      if (p->up.load() && st.detector) {
+        double phi = st.detector->phi(now);
+        p->suspect.store(phi >= config.detector.suspect_phi, std::memory_order_relaxed);
+        if (phi >= config.detector.threshold || now - st.last_heard > config.peer_timeout) lost.push_back(p);
+      }
+      if (st.out && st.out->state == out_state::up && st.out->blocked.empty() && !p->blocked.load() &&
           now - st.out->last_sent >= config.heartbeat_interval) {
         msgpack::sbuffer hb;
         encode_heartbeat(hb);
@@ -615,7 +636,7 @@ struct io_thread::impl {
     }
     for (peer* p : lost) {
       log()->warn("node '{}' has not been heard from for {} ms; considering it lost", p->name,
-                  std::chrono::duration_cast<std::chrono::milliseconds>(config.peer_timeout).count());
+                  std::chrono::duration_cast<std::chrono::milliseconds>(now - peers[p].last_heard).count());
       lose(*p, "timeout");
     }
     std::vector<outbound_session*> stale;
@@ -638,6 +659,8 @@ struct io_thread::impl {
     if (st.out) close_session(st.out);
     if (!st.inbound_id.empty()) inbound.erase(st.inbound_id);
     st.inbound_id.clear();
+    st.detector.reset();
+    p.suspect.store(false);
     st.reconnect_at = steady::now() + config.reconnect_interval;
     if (reason == "left") st.reconnect = false;
     stats.dropped_on_loss.fetch_add(p.out.reset());

@@ -25,6 +25,10 @@ struct peer {
   /// True while up, or while a session to it is being set up: sends are queued meanwhile (so a
   /// reply to a peer that has just connected to us is not lost while we connect back).
   std::atomic<bool> reachable{false};
+  /// The failure detector suspects it (phi above the suspicion level) but has not given up.
+  std::atomic<bool> suspect{false};
+  /// Fault injection (tests, netlab fallback): drop everything to and from this peer.
+  std::atomic<bool> blocked{false};
   outbound_buffer out;
   remote_watches watches;
 };

@@ -148,11 +148,17 @@ void transport::publish(const peer_event& ev) {
   }
 }
 
+void transport::set_blocked(std::string_view node, bool blocked) {
+  peer_named(std::string(node)).blocked.store(blocked, std::memory_order_release);
+  wake_io();
+}
+
 std::vector<peer_info> transport::peers() const {
   std::lock_guard lock(peers_mutex_);
   std::vector<peer_info> out;
   for (auto& p : peers_)
-    out.push_back(peer_info{p->name, p->creation.load(), p->up.load(), {}, p->out.queued_messages(), p->watches.size()});
+    out.push_back(peer_info{p->name, p->creation.load(), p->up.load(), p->suspect.load(), {}, p->out.queued_messages(),
+                            p->watches.size()});
   return out;
 }
 

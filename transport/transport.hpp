@@ -42,6 +42,7 @@ struct peer_info {
   std::string name;
   std::uint32_t creation = 0;
   bool up = false;
+  bool suspect = false;
   std::string address;
   std::size_t queued_messages = 0;
   std::size_t watches = 0;
@@ -87,6 +88,11 @@ class transport final : public remote_router {
   void on_peer_event(std::function<void(const peer_event&)> handler);
   /// Sends `node_up` / `node_down` messages to `subscriber` (Erlang monitor_nodes). @threadsafe
   void monitor_nodes(const pid& subscriber, bool on);
+
+  /// Fault injection for partition tests: while blocked, every frame to and from `node` is
+  /// dropped at this end (a one-way cut; block on both ends for a full partition). The peer is
+  /// then lost by the failure detector, and found again once unblocked. @threadsafe
+  void set_blocked(std::string_view node, bool blocked);
 
   [[nodiscard]] std::vector<peer_info> peers() const;
   [[nodiscard]] const transport_stats& stats() const noexcept { return stats_; }

@@ -7,11 +7,24 @@
 #include <string>
 
 #include "node/clock.hpp"
+#include "transport/phi_detector.hpp"
 #include "transport/wire_limits.hpp"
 
 namespace troupe::transport {
 
 struct transport_config {
+  /// The defaults: a SIGKILLed or SIGSTOPped peer is lost in about 0.65 s on a LAN.
+  static transport_config defaults() { return {}; }
+  /// For tests and fast failover: about 0.2 s, at the cost of more false suspicion under load.
+  static transport_config aggressive() {
+    transport_config c;
+    c.heartbeat_interval = std::chrono::milliseconds(30);
+    c.detector.acceptable_pause = std::chrono::milliseconds(100);
+    c.detector.min_std_dev = std::chrono::milliseconds(20);
+    c.peer_timeout = std::chrono::milliseconds(600);
+    return c;
+  }
+
   /// Where the node's ROUTER socket binds, e.g. tcp://127.0.0.1:7101 (tcp://127.0.0.1:* picks a port).
   std::string listen = "tcp://127.0.0.1:*";
   /// The address peers should use to reach this node, if not the bound one (e.g. behind NAT or
@@ -22,9 +35,12 @@ struct transport_config {
   /// Encrypt every connection with CurveZMQ, keys derived from the cookie.
   bool curve = false;
   /// A heartbeat goes out on a channel that sent nothing for this long.
-  duration heartbeat_interval = std::chrono::milliseconds(150);
-  /// A peer not heard from for this long is lost: its links and monitors fire noconnection.
-  duration peer_timeout = std::chrono::milliseconds(1000);
+  duration heartbeat_interval = std::chrono::milliseconds(100);
+  /// The phi-accrual failure detector (phi_detector.hpp): a peer whose silence reaches its
+  /// threshold is lost, and its links and monitors fire noconnection.
+  detector_config detector;
+  /// Hard cap: a peer silent this long is lost whatever the detector says.
+  duration peer_timeout = std::chrono::milliseconds(1500);
   /// How long to wait between attempts to reach a lost peer again.
   duration reconnect_interval = std::chrono::milliseconds(250);
   /// A handshake not finished in this time is abandoned.

@@ -34,11 +34,9 @@ struct test_node {
 
 /// Transport settings that detect a lost peer fast, for tests.
 inline transport::transport_config fast_config(std::string cookie = "test-cookie") {
-  transport::transport_config cfg;
+  auto cfg = transport::transport_config::aggressive();
   cfg.listen = "tcp://127.0.0.1:*";
   cfg.cookie = std::move(cookie);
-  cfg.heartbeat_interval = std::chrono::milliseconds(50);
-  cfg.peer_timeout = std::chrono::milliseconds(400);
   cfg.reconnect_interval = std::chrono::milliseconds(100);
   return cfg;
 }

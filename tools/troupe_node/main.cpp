@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
   CLI::App app{"troupe-node: one node of a Troupe cluster"};
   troupe::node_config config;
   std::string seeds, cookie_file, log_level = "info";
-  int heartbeat_ms = 150, peer_timeout_ms = 1000;
+  int heartbeat_ms = 0, peer_timeout_ms = 0;
+  std::string profile = "default";
   app.add_option("--name", config.name, "node name, unique in the cluster")->envname("TROUPE_NAME")->required();
   app.add_option("--listen", config.transport.listen, "listen address, tcp://HOST:PORT")->envname("TROUPE_LISTEN");
   app.add_option("--advertise", config.transport.advertise, "address peers use to reach this node")->envname("TROUPE_ADVERTISE");
@@ -50,16 +51,30 @@ int main(int argc, char** argv) {
   app.add_option("--cookie-file", cookie_file, "file whose first line is the cookie")->envname("TROUPE_COOKIE_FILE");
   app.add_flag("--curve", config.transport.curve, "encrypt connections (CurveZMQ, keys from the cookie)")->envname("TROUPE_CURVE");
   app.add_option("--threads", config.threads, "scheduler threads (0: one per core)")->envname("TROUPE_THREADS");
-  app.add_option("--heartbeat-ms", heartbeat_ms, "heartbeat interval on idle channels")->envname("TROUPE_HEARTBEAT_MS");
-  app.add_option("--peer-timeout-ms", peer_timeout_ms, "a peer silent this long is lost")->envname("TROUPE_PEER_TIMEOUT_MS");
+  app.add_option("--profile", profile, "failure detection: default (~0.65 s) or aggressive (~0.2 s)")
+      ->envname("TROUPE_PROFILE")
+      ->check(CLI::IsMember({"default", "aggressive"}));
+  app.add_option("--heartbeat-ms", heartbeat_ms, "heartbeat interval (overrides the profile)")->envname("TROUPE_HEARTBEAT_MS");
+  app.add_option("--peer-timeout-ms", peer_timeout_ms, "hard cap on a peer's silence (overrides the profile)")
+      ->envname("TROUPE_PEER_TIMEOUT_MS");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->envname("TROUPE_LOG_LEVEL");
   CLI11_PARSE(app, argc, argv);
 
   troupe::log()->set_level(spdlog::level::from_str(log_level));
+  {
+    auto listen = config.transport.listen, advertise = config.transport.advertise, cookie = config.transport.cookie;
+    bool curve = config.transport.curve;
+    config.transport = profile == "aggressive" ? troupe::transport::transport_config::aggressive()
+                                               : troupe::transport::transport_config::defaults();
+    config.transport.listen = listen;
+    config.transport.advertise = advertise;
+    config.transport.cookie = cookie;
+    config.transport.curve = curve;
+  }
   if (!cookie_file.empty()) config.transport.cookie = read_cookie_file(cookie_file);
   config.seeds = split_list(seeds);
-  config.transport.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
-  config.transport.peer_timeout = std::chrono::milliseconds(peer_timeout_ms);
+  if (heartbeat_ms > 0) config.transport.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
+  if (peer_timeout_ms > 0) config.transport.peer_timeout = std::chrono::milliseconds(peer_timeout_ms);
 
   // Block the stop signals in every thread; the main thread waits for them below.
   sigset_t stop_signals;

@@ -1,0 +1,201 @@
+#include "cluster/membership.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "node/log.hpp"
+
+namespace troupe {
+
+struct gossip_entry {
+  std::string name;
+  std::string address;
+  bool left = false;
+  MSGPACK_DEFINE(name, address, left);
+};
+
+/// What a node tells its peers: the members it knows.
+struct member_gossip {
+  std::vector<gossip_entry> members;
+  MSGPACK_DEFINE(members);
+};
+
+namespace detail {
+/// A transport peer event, posted by the transport's callback to the membership process.
+struct peer_changed {
+  transport::peer_event event;
+};
+struct gossip_tick {};
+}  // namespace detail
+
+}  // namespace troupe
+
+TROUPE_MESSAGE(troupe::member_gossip, "troupe.membership.gossip");
+TROUPE_LOCAL_MESSAGE(troupe::detail::peer_changed, "troupe.membership.peer_changed");
+TROUPE_LOCAL_MESSAGE(troupe::detail::gossip_tick, "troupe.membership.tick");
+
+namespace troupe {
+
+const char* to_string(member_state s) noexcept {
+  switch (s) {
+    case member_state::joining: return "joining";
+    case member_state::up: return "up";
+    case member_state::suspect: return "suspect";
+    case member_state::down: return "down";
+    case member_state::left: return "left";
+  }
+  return "unknown";
+}
+
+// --- the view ----------------------------------------------------------------------------------------
+
+std::vector<member> membership_view::members() const {
+  std::lock_guard lock(mutex_);
+  return members_;
+}
+
+bool membership_view::has_quorum() const {
+  std::lock_guard lock(mutex_);
+  std::size_t total = 0, reachable = 0;
+  for (auto& m : members_) {
+    if (m.state == member_state::left) continue;
+    ++total;
+    if (m.state == member_state::up || m.state == member_state::suspect) ++reachable;
+  }
+  return reachable * 2 > total;
+}
+
+std::vector<std::string> membership_view::reachable() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  for (auto& m : members_)
+    if (m.state == member_state::up || m.state == member_state::suspect) out.push_back(m.name);
+  return out;
+}
+
+void membership_view::on_change(std::function<void(const member&)> f) {
+  std::lock_guard lock(mutex_);
+  handlers_.push_back(std::move(f));
+}
+
+void membership_view::publish(std::vector<member> members, const member* changed) {
+  std::vector<std::function<void(const member&)>> handlers;
+  {
+    std::lock_guard lock(mutex_);
+    members_ = std::move(members);
+    handlers = handlers_;
+  }
+  if (changed)
+    for (auto& h : handlers) h(*changed);
+}
+
+// --- the process ---------------------------------------------------------------------------------------
+
+class membership_process final : public actor {
+ public:
+  membership_process(transport::transport& net, membership_view& view, membership_config config)
+      : net_(net), view_(view), config_(config) {}
+
+ protected:
+  behavior make_behavior() override {
+    member me{system().node_name(), net_.address(), system().creation(), member_state::up, true};
+    members_[me.name] = me;
+    publish(nullptr);
+    auto* sys = &system();
+    pid self_pid = self();
+    net_.on_peer_event([sys, self_pid](const transport::peer_event& ev) {
+      sys->deliver_local(self_pid, make_envelope<detail::peer_changed>(pid{}, detail::peer_changed{ev}));
+    });
+    (void)system().register_name("troupe.membership", self());
+    send_after(self(), config_.gossip_interval, detail::gossip_tick{});
+    return {
+        [this](const detail::peer_changed& p) { on_peer(p.event); },
+        [this](const detail::gossip_tick&) { on_tick(); },
+        [this](const member_gossip& g) { on_gossip(g); },
+        [this](const subscribe_members& s) { on_subscribe(s.subscriber); },
+        [this](const down_msg& d) { std::erase(subscribers_, d.who); },
+    };
+  }
+
+ private:
+  void on_peer(const transport::peer_event& ev) {
+    if (ev.name.starts_with('~')) return;  // hidden nodes (clients such as troupectl) are not members
+    auto& m = members_[ev.name];
+    m.name = ev.name;
+    if (!ev.address.empty()) m.address = ev.address;
+    m.creation = ev.creation;
+    m.state = ev.up ? member_state::up : ev.reason == "left" ? member_state::left : member_state::down;
+    log()->info("member '{}' is {}", m.name, to_string(m.state));
+    publish(&m);
+    if (ev.up) gossip_to(ev.name);
+  }
+
+  void on_tick() {
+    // Suspicion comes from the transport's detector; refresh it, then gossip.
+    for (auto& p : net_.peers()) {
+      auto it = members_.find(p.name);
+      if (it == members_.end() || !(it->second.state == member_state::up || it->second.state == member_state::suspect))
+        continue;
+      auto state = p.suspect ? member_state::suspect : member_state::up;
+      if (p.up && state != it->second.state) {
+        it->second.state = state;
+        publish(&it->second);
+      }
+    }
+    for (auto& [name, m] : members_)
+      if (!m.self && (m.state == member_state::up || m.state == member_state::suspect)) gossip_to(name);
+    send_after(self(), config_.gossip_interval, detail::gossip_tick{});
+  }
+
+  void gossip_to(const std::string& node) {
+    member_gossip g;
+    for (auto& [name, m] : members_) g.members.push_back({name, m.address, m.state == member_state::left});
+    net_.send_to_name(node, "troupe.membership", make_envelope<member_gossip>(self(), std::move(g)));
+  }
+
+  void on_gossip(const member_gossip& g) {
+    for (auto& e : g.members) {
+      if (e.name == system().node_name() || e.name.starts_with('~') || e.name.empty()) continue;
+      auto it = members_.find(e.name);
+      if (it == members_.end()) {
+        if (e.left) continue;
+        member m{e.name, e.address, 0, member_state::joining, false};
+        members_[e.name] = m;
+        log()->info("learnt of member '{}' at {}; connecting", e.name, e.address);
+        publish(&members_[e.name]);
+        if (!e.address.empty()) net_.connect(e.address);
+      } else if (e.left && it->second.state != member_state::up && it->second.state != member_state::left) {
+        it->second.state = member_state::left;
+        publish(&it->second);
+      }
+    }
+  }
+
+  void on_subscribe(const pid& who) {
+    subscribers_.push_back(who);
+    monitor(who);
+    for (auto& [name, m] : members_) send(who, event_of(m));
+  }
+
+  static member_event event_of(const member& m) { return {m.name, m.address, m.creation, to_string(m.state)}; }
+
+  void publish(const member* changed) {
+    std::vector<member> all;
+    for (auto& [name, m] : members_) all.push_back(m);
+    view_.publish(std::move(all), changed);
+    if (changed)
+      for (auto& s : subscribers_) send(s, event_of(*changed));
+  }
+
+  transport::transport& net_;
+  membership_view& view_;
+  membership_config config_;
+  std::map<std::string, member> members_;
+  std::vector<pid> subscribers_;
+};
+
+pid start_membership(actor_system& sys, transport::transport& net, membership_view& view, membership_config config) {
+  return sys.spawn<membership_process>(net, view, config);
+}
+
+}  // namespace troupe

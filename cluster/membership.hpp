@@ -1,0 +1,72 @@
+#pragma once
+/// @file
+/// `membership`: who is in the cluster, who is reachable, and whether this node sees a majority.
+///
+/// Protocol (one `membership` process per node, registered as "troupe.membership"):
+/// - Join: the node dials its seeds; any one live seed is enough.
+/// - Gossip: every `gossip_interval`, and whenever a peer comes up, a node sends the list of
+///   members it knows (name, address, left flag) to every connected peer. A receiver dials the
+///   members it did not know, so the cluster converges to a full mesh of connections.
+/// - Failure detection is the transport's (phi-accrual, per connection): each node judges
+///   reachability by itself. A member is `up` while connected, `suspect` while the detector is
+///   uneasy, `down` once the connection is lost; the transport keeps redialling a down member,
+///   so when a partition heals the connections return and views merge by themselves.
+/// - Leave: a stopping node says BYE; peers mark it `left` and stop redialling it. A restarted
+///   node (new creation) replaces its old self as soon as it connects.
+/// - Quorum: this node has quorum when the members it sees `up` (itself included) are more than
+///   half of all members not `left`. The global supervisor relies on it to stop its children on
+///   the minority side of a partition.
+///
+/// Why not SWIM's indirect probes: with a full mesh every node already hears from every other
+/// directly, and a node cut off from one peer but not others is exactly what partition tests
+/// want to see — each side reports what it can reach.
+
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "cluster/member.hpp"
+#include "node/actor_system.hpp"
+#include "transport/transport.hpp"
+
+namespace troupe {
+
+struct membership_config {
+  duration gossip_interval = std::chrono::milliseconds(500);
+};
+
+/// The thread-safe view of membership, kept by the membership process, read by anyone.
+class membership_view {
+ public:
+  /// Every member this node knows, itself included, sorted by name. @threadsafe
+  [[nodiscard]] std::vector<member> members() const;
+  /// True when this node sees a majority of the members not `left`. @threadsafe
+  [[nodiscard]] bool has_quorum() const;
+  /// Members `up` (or `suspect`), itself included. @threadsafe
+  [[nodiscard]] std::vector<std::string> reachable() const;
+  /// Runs `f` on every change (on the membership process's thread: keep it short). @threadsafe
+  void on_change(std::function<void(const member&)> f);
+
+ private:
+  friend class membership_process;
+  void publish(std::vector<member> members, const member* changed);
+
+  mutable std::mutex mutex_;
+  std::vector<member> members_;
+  std::vector<std::function<void(const member&)>> handlers_;
+};
+
+/// Starts the membership process of a node; `view` must outlive it.
+pid start_membership(actor_system& sys, transport::transport& net, membership_view& view, membership_config config = {});
+
+/// Asks the membership process to send `subscriber` a member_event for every change (and one
+/// for every current member at once).
+struct subscribe_members {
+  pid subscriber;
+  MSGPACK_DEFINE(subscriber);
+};
+
+}  // namespace troupe
+
+TROUPE_MESSAGE(troupe::subscribe_members, "troupe.membership.subscribe");
