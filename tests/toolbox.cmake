@@ -4,4 +4,5 @@ troupe_add_test_suite(toolbox_tests unit
   unit/node/table/ets_table_test.cpp
   unit/node/stage/stage_test.cpp
   unit/node/behaviour/circuit_breaker_test.cpp
+  unit/node/behaviour/worker_pool_test.cpp
 )
