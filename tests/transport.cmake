@@ -15,3 +15,7 @@ troupe_add_test_suite(multiprocess_tests integration integration/multiprocess_te
 target_link_libraries(multiprocess_tests PRIVATE troupe::cluster troupe_builtin_actors)
 target_compile_definitions(multiprocess_tests PRIVATE TROUPE_NODE_BINARY="$<TARGET_FILE:troupe-node>")
 add_dependencies(multiprocess_tests troupe-node)
+
+# Membership: five nodes in one process, partitions by fault injection.
+troupe_add_test_suite(membership_tests integration integration/membership_test.cpp)
+target_link_libraries(membership_tests PRIVATE troupe::cluster)

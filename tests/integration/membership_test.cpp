@@ -1,0 +1,147 @@
+// Five real nodes in one process over ZeroMQ: joining through any seed, failure detection,
+// partitions (fault injection in the transport) and healing, quorum.
+
+#include <gtest/gtest.h>
+
+#include "cluster/node.hpp"
+#include "tests/support/node_pair.hpp"
+
+namespace troupe {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::unique_ptr<node> start_node(const std::string& name, std::vector<std::string> seeds) {
+  node_config cfg{.name = name, .threads = 1};
+  cfg.transport = test::fast_config("members");
+  cfg.seeds = std::move(seeds);
+  cfg.membership.gossip_interval = 100ms;
+  auto n = node::start(cfg);
+  EXPECT_TRUE(n) << n.error().message();
+  return n ? std::move(*n) : nullptr;
+}
+
+/// Polls `pred` until it holds or `timeout` passes.
+template <class P>
+bool eventually(P pred, duration timeout = 15s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(5ms);  // polling interval of a deadline wait, not a synchronisation guess
+  }
+  return true;
+}
+
+std::size_t count_in(const node& n, member_state s) {
+  std::size_t k = 0;
+  for (auto& m : const_cast<node&>(n).membership().members()) k += m.state == s;
+  return k;
+}
+
+class MembershipTest : public ::testing::Test {
+ protected:
+  std::vector<std::unique_ptr<node>> nodes;
+  std::vector<std::string> names;
+
+  void start_cluster(std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) names.push_back(test::unique_name("m" + std::to_string(i)));
+    nodes.push_back(start_node(names[0], {}));
+    // Each later node knows only the previous one: membership spreads by gossip.
+    for (std::size_t i = 1; i < n; ++i) nodes.push_back(start_node(names[i], {nodes[i - 1]->address()}));
+  }
+  bool all_see_all_up() {
+    for (auto& n : nodes)
+      if (n && count_in(*n, member_state::up) != nodes.size()) return false;
+    return true;
+  }
+  void partition(const std::vector<std::size_t>& side_a, const std::vector<std::size_t>& side_b, bool cut) {
+    for (auto a : side_a)
+      for (auto b : side_b) {
+        nodes[a]->net().set_blocked(names[b], cut);
+        nodes[b]->net().set_blocked(names[a], cut);
+      }
+  }
+};
+
+TEST_F(MembershipTest, FiveNodesJoinThroughAChainOfSeedsAndSeeEachOtherUp) {
+  start_cluster(5);
+  ASSERT_TRUE(eventually([&] { return all_see_all_up(); }));
+  for (auto& n : nodes) EXPECT_TRUE(n->membership().has_quorum());
+}
+
+TEST_F(MembershipTest, AStoppedNodeIsSeenLeftByTheOthers) {
+  start_cluster(3);
+  ASSERT_TRUE(eventually([&] { return all_see_all_up(); }));
+  nodes[2]->stop();
+  ASSERT_TRUE(eventually([&] { return count_in(*nodes[0], member_state::left) == 1 && count_in(*nodes[1], member_state::left) == 1; }));
+  EXPECT_TRUE(nodes[0]->membership().has_quorum()) << "a node that left no longer counts";
+}
+
+TEST_F(MembershipTest, ACutOffNodeIsMarkedDownAndComesBackUpWhenHealed) {
+  start_cluster(3);
+  ASSERT_TRUE(eventually([&] { return all_see_all_up(); }));
+  partition({2}, {0, 1}, true);
+  ASSERT_TRUE(eventually([&] { return count_in(*nodes[0], member_state::down) == 1 && count_in(*nodes[1], member_state::down) == 1; }));
+  ASSERT_TRUE(eventually([&] { return count_in(*nodes[2], member_state::down) == 2; }));
+  EXPECT_TRUE(nodes[0]->membership().has_quorum());
+  EXPECT_FALSE(nodes[2]->membership().has_quorum()) << "one of three is a minority";
+  partition({2}, {0, 1}, false);
+  ASSERT_TRUE(eventually([&] { return all_see_all_up(); }));
+  EXPECT_TRUE(nodes[2]->membership().has_quorum());
+}
+
+TEST_F(MembershipTest, AFiveNodePartitionGivesQuorumToTheMajoritySideOnly) {
+  start_cluster(5);
+  ASSERT_TRUE(eventually([&] { return all_see_all_up(); }));
+  partition({0, 1, 2}, {3, 4}, true);
+  ASSERT_TRUE(eventually([&] {
+    return count_in(*nodes[0], member_state::down) == 2 && count_in(*nodes[3], member_state::down) == 3;
+  }));
+  EXPECT_TRUE(nodes[0]->membership().has_quorum());
+  EXPECT_TRUE(nodes[2]->membership().has_quorum());
+  EXPECT_FALSE(nodes[3]->membership().has_quorum());
+  EXPECT_FALSE(nodes[4]->membership().has_quorum());
+  partition({0, 1, 2}, {3, 4}, false);
+  ASSERT_TRUE(eventually([&] { return all_see_all_up(); }));
+}
+
+TEST_F(MembershipTest, SubscribersGetAnEventForEveryChange) {
+  start_cluster(2);
+  ASSERT_TRUE(eventually([&] { return all_see_all_up(); }));
+  scoped_actor probe(nodes[0]->system());
+  probe->send(*nodes[0]->system().whereis("troupe.membership"), subscribe_members{probe.self()});
+  std::set<std::string> seen;
+  for (int i = 0; i < 2; ++i)
+    if (auto e = probe->receive<member_event>(5s)) seen.insert(e->name + ":" + e->state);
+  EXPECT_TRUE(seen.count(names[0] + ":up"));
+  EXPECT_TRUE(seen.count(names[1] + ":up"));
+  nodes[1]->stop();
+  auto e = probe->receive<member_event>(10s);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->name, names[1]);
+  EXPECT_EQ(e->state, "left");
+}
+
+TEST_F(MembershipTest, ARestartedNodeReplacesItsOldSelf) {
+  start_cluster(2);
+  ASSERT_TRUE(eventually([&] { return all_see_all_up(); }));
+  auto old_creation = nodes[1]->system().creation();
+  auto address = nodes[1]->address();
+  nodes[1].reset();  // stops: BYE
+  node_config cfg{.name = names[1], .threads = 1};
+  cfg.transport = test::fast_config("members");
+  cfg.transport.listen = address;
+  cfg.seeds = {nodes[0]->address()};
+  auto again = node::start(cfg);
+  ASSERT_TRUE(again);
+  nodes[1] = std::move(*again);
+  ASSERT_NE(nodes[1]->system().creation(), old_creation);
+  ASSERT_TRUE(eventually([&] {
+    for (auto& m : nodes[0]->membership().members())
+      if (m.name == names[1]) return m.state == member_state::up && m.creation == nodes[1]->system().creation();
+    return false;
+  }));
+}
+
+}  // namespace
+}  // namespace troupe
