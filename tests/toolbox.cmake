@@ -5,4 +5,5 @@ troupe_add_test_suite(toolbox_tests unit
   unit/node/stage/stage_test.cpp
   unit/node/behaviour/circuit_breaker_test.cpp
   unit/node/behaviour/worker_pool_test.cpp
+  unit/node/behaviour/partition_supervisor_test.cpp
 )
