@@ -292,7 +292,7 @@ class ets_table {
       if (shards_.size() == 1) return *shards_.front();
       // Fibonacci hashing: std::hash of an integer is the identity, so mix before taking bits.
       std::uint64_t h = static_cast<std::uint64_t>(Hash{}(key)) * 0x9E3779B97F4A7C15ull;
-      return *shards_[(h >> 32) % shards_.size()];
+      return *shards_[(h >> 32) & (shards_.size() - 1)];  // a power of two
     }
 
     std::vector<std::unique_ptr<shard>> shards_;

@@ -1,5 +1,6 @@
 #include "node/table/reader_group_lock.hpp"
 
+#include <bit>
 #include <thread>
 
 namespace troupe::detail {
@@ -18,9 +19,10 @@ void pause(int& spins) noexcept {
 }  // namespace
 
 reader_group_lock::reader_group_lock(std::size_t slots)
-    : slot_count_(slots == 0 ? 1 : slots), slots_(std::make_unique<slot[]>(slot_count_)) {}
+    : slot_count_(std::bit_ceil(slots == 0 ? std::size_t{1} : slots)), slots_(std::make_unique<slot[]>(slot_count_)) {}
 
-reader_group_lock::slot& reader_group_lock::my_slot() noexcept { return slots_[thread_index() % slot_count_]; }
+/// A mask, not a modulo: the slot count is a power of two, and this is on every read's path.
+reader_group_lock::slot& reader_group_lock::my_slot() noexcept { return slots_[thread_index() & (slot_count_ - 1)]; }
 
 void reader_group_lock::lock_shared() noexcept {
   slot& s = my_slot();

@@ -21,7 +21,7 @@ namespace troupe::detail {
 
 class reader_group_lock {
  public:
-  /// `slots` reader groups (1 for a plain lock).
+  /// `slots` reader groups (1 for a plain lock), rounded up to a power of two.
   explicit reader_group_lock(std::size_t slots = 1);
 
   void lock_shared() noexcept;

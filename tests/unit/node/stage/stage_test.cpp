@@ -174,13 +174,13 @@ TEST_F(StageTest, MemoryStaysBoundedWhenTheConsumerIsAHundredTimesSlowerThanTheP
   pid c = sys.spawn<slow_sink>(p, max_demand, &consumed, &max_pending);
   run();
   std::uint64_t max_mailbox = 0;
-  for (int ms = 0; ms < 20'000; ++ms) {  // 20 s: the source could have made 20000 events
+  for (int ms = 0; ms < 10'000; ++ms) {  // 10 s: the source could have made 10000 events
     advance(1ms);
     max_mailbox = std::max(max_mailbox, sys.info(c)->mailbox_length);
     // Everything made is consumed, queued in the sink, or in flight: never more than max_demand.
     ASSERT_LE(stats.produced, consumed + max_demand) << "at " << ms << " ms";
   }
-  EXPECT_GE(consumed, 190u) << "the sink ran at its own pace";
+  EXPECT_GE(consumed, 95u) << "the sink ran at its own pace";
   EXPECT_EQ(stats.max_buffered, 0u) << "a demand-driven source never needs its buffer";
   EXPECT_LE(max_pending, max_demand);
   EXPECT_LE(max_mailbox, max_demand) << "at most one events message per demanded event";
