@@ -1,0 +1,216 @@
+#include "cluster/admin.hpp"
+
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "cluster/node.hpp"
+#include "node/call.hpp"
+#include "node/log.hpp"
+
+namespace troupe {
+namespace {
+
+constexpr std::uint32_t max_call_timeout_ms = 60'000;
+
+admin_process to_row(const process_info& i) {
+  return {i.self, to_string(i.status), i.mailbox_length, i.messages_handled, i.registered_name};
+}
+
+admin_done failed(std::string why) { return {false, std::move(why)}; }
+
+/// Builds an envelope of wire type `type` from its MessagePack body, with this node's codec.
+result<envelope_ptr> build_message(const std::string& type, const packed_value& body) {
+  const message_type* t = find_message_type(type);
+  if (!t || !t->decode) return fail(errc::unknown_type, "this node knows no message type '" + type + "'");
+  if (t->signal) return fail(errc::invalid_argument, "'" + type + "' is a runtime signal, not a message");
+  try {
+    msgpack::object_handle h;
+    if (!body.bytes.empty()) h = msgpack::unpack(body.bytes.data(), body.bytes.size());
+    return envelope_ptr(t->decode(h.get(), pid{}));
+  } catch (const std::exception& ex) {
+    return fail(errc::codec, "the arguments do not fit '" + type + "': " + ex.what());
+  }
+}
+
+/// The answer of a relayed call, as an `admin_call_reply`.
+admin_call_reply to_call_reply(const result<envelope_ptr>& answer) {
+  if (!answer) return {false, answer.error().message(), {}, {}};
+  const envelope& e = **answer;
+  if (!e.type->encode) return {false, "the answer has the local-only type '" + std::string(e.type->name) + "'", {}, {}};
+  msgpack::sbuffer b;
+  e.type->encode(e, b);
+  return {true, {}, std::string(e.type->name), packed_value{{b.data(), b.data() + b.size()}}};
+}
+
+class admin final : public actor {
+ public:
+  admin(node& n, admin_options options) : node_(n), options_(std::move(options)) {}
+
+ protected:
+  behavior make_behavior() override {
+    return {
+        [this](const admin_ping&) { return admin_pong{system().node_name(), system().creation()}; },
+        [this](const admin_members&) { return members(); },
+        [this](const admin_names&) { return names(); },
+        [this](const admin_whereis& m) { return whereis(m.name); },
+        [this](const admin_groups&) { return groups(); },
+        [this](const admin_ps&) { return ps(); },
+        [this](const admin_info& m) { return info(m.target); },
+        [this](const admin_kill& m) { return kill(m); },
+        [this](const admin_register& m) { return register_name(m); },
+        [this](const admin_send& m) { return send_message(m); },
+        [this](const admin_call& m) { call_message(m); },
+    };
+  }
+
+  void on_exit(const exit_reason&) override {
+    // Relayed calls end by their timeout, or at once when shutdown stops their scoped actors.
+    for (auto& r : relays_) r.thread.join();
+    relays_.clear();
+  }
+
+ private:
+  struct relay {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+
+  admin_members_reply members() const {
+    admin_members_reply r;
+    for (auto& m : node_.membership().members())
+      r.members.push_back({m.name, m.address, to_string(m.state), m.creation, m.self});
+    return r;
+  }
+
+  admin_names_reply names() const {
+    admin_names_reply r;
+    for (auto& [name, p] : system().registered_names()) r.local.push_back({name, p});
+    if (!options_.global_names) return r;
+    r.global_available = true;
+    for (auto& [name, p] : options_.global_names()) r.global.push_back({name, p});
+    return r;
+  }
+
+  std::optional<pid> global_whereis(const std::string& name) const {
+    if (!options_.global_names) return std::nullopt;
+    for (auto& [n, p] : options_.global_names())
+      if (n == name) return p;
+    return std::nullopt;
+  }
+
+  admin_whereis_reply whereis(const std::string& name) const {
+    if (auto p = system().whereis(name)) return {*p, "local"};
+    if (auto p = global_whereis(name)) return {*p, "global"};
+    return {};
+  }
+
+  admin_groups_reply groups() const {
+    admin_groups_reply r;
+    if (!options_.global_groups) return r;
+    r.available = true;
+    for (auto& [name, members] : options_.global_groups()) r.groups.push_back({name, members});
+    return r;
+  }
+
+  admin_ps_reply ps() const {
+    admin_ps_reply r;
+    for (auto& p : system().processes())
+      if (auto i = system().info(p)) r.processes.push_back(to_row(*i));
+    return r;
+  }
+
+  admin_info_reply info(const pid& target) const {
+    auto i = system().is_local(target) ? system().info(target) : std::nullopt;
+    if (!i) return {};
+    return {true, to_row(*i), i->trap_exit, i->links, i->monitors, i->monitored_by};
+  }
+
+  admin_done kill(const admin_kill& m) {
+    if (m.target.is_null()) return failed("no pid given");
+    if (system().is_local(m.target) && !system().alive(m.target))
+      return failed("no process " + m.target.to_string() + " on " + system().node_name());
+    exit(m.target, parse_exit_reason(m.reason.empty() ? "kill" : m.reason));
+    return {};
+  }
+
+  admin_done register_name(const admin_register& m) {
+    auto r = system().register_name(m.name, m.target);
+    if (!r) return failed(r.error().message());
+    return {};
+  }
+
+  /// A pid (`<n1.3.42>`), else a local name, else a global one.
+  std::optional<pid> resolve(const std::string& target) const {
+    if (auto p = pid::parse(target)) return p;
+    if (auto p = system().whereis(target)) return p;
+    return global_whereis(target);
+  }
+
+  admin_done send_message(const admin_send& m) {
+    auto to = resolve(m.target);
+    if (!to) return failed("no process is registered as '" + m.target + "'");
+    auto e = build_message(m.type, m.body);
+    if (!e) return failed(e.error().message());
+    system().deliver(*to, std::move(*e));
+    return {};
+  }
+
+  void call_message(const admin_call& m) {
+    auto to = resolve(m.target);
+    if (!to) return reply(current_call(), admin_call_reply{false, "no process is registered as '" + m.target + "'", {}, {}});
+    auto e = build_message(m.type, m.body);
+    if (!e) return reply(current_call(), admin_call_reply{false, e.error().message(), {}, {}});
+    relay_call(*to, std::move(*e), std::chrono::milliseconds(std::min(m.timeout_ms, max_call_timeout_ms)));
+  }
+
+  /// Runs the call on a thread of its own, which answers our caller itself (see the file doc).
+  void relay_call(const pid& to, envelope_ptr e, duration timeout) {
+    reap_relays();
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    auto* sys = &system();
+    std::thread t([sys, me = self(), caller = current_call(), to, e = std::move(e), timeout, done]() mutable {
+      auto out = make_envelope<admin_call_reply>(me, to_call_reply(detail::blocking_call(*sys, to, std::move(e), timeout)));
+      out->correlation = caller.ref | envelope::reply_bit;
+      sys->deliver(caller.caller, std::move(out));
+      done->store(true, std::memory_order_release);
+    });
+    relays_.push_back({std::move(t), std::move(done)});
+  }
+
+  void reap_relays() {
+    std::erase_if(relays_, [](relay& r) {
+      if (!r.done->load(std::memory_order_acquire)) return false;
+      r.thread.join();
+      return true;
+    });
+  }
+
+  node& node_;
+  admin_options options_;
+  std::vector<relay> relays_;
+};
+
+}  // namespace
+
+exit_reason parse_exit_reason(const std::string& text) {
+  if (text == "kill") return exit_reason::kill();
+  if (text == "normal") return exit_reason::normal();
+  if (text == "shutdown") return exit_reason::shutdown();
+  return exit_reason::error(text);
+}
+
+pid start_admin(node& n, admin_options options) {
+  auto& sys = n.system();
+  if (auto existing = sys.whereis(admin_name)) return *existing;
+  pid p = sys.spawn<admin>(n, std::move(options));
+  if (!p) return p;
+  if (auto r = sys.register_name(admin_name, p); !r) {
+    // Lost a race with another start_admin: keep the one that won.
+    sys.exit(p, exit_reason::shutdown());
+    return sys.whereis(admin_name).value_or(pid{});
+  }
+  return p;
+}
+
+}  // namespace troupe

@@ -1,0 +1,247 @@
+#pragma once
+/// @file
+/// The messages of the admin process ("troupe.admin", see admin.hpp) and the generic message
+/// types operators send with troupectl.
+///
+/// Every admin request is a call: the admin answers it with the reply type named next to it.
+/// Bodies are MessagePack arrays in field order (MSGPACK_DEFINE), like every Troupe message, so a
+/// client in another language (docs/PROTOCOL.md) can use the admin too. docs/troupectl.md lists
+/// the wire names with their fields.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "node/message_type.hpp"
+#include "node/msgpack_adaptors.hpp"
+#include "node/pid.hpp"
+
+namespace troupe {
+
+/// One MessagePack value kept in its encoded form, so a message can carry values of any shape
+/// (as `troupe.map` does) without a C++ type for them. On the wire it is the value itself.
+struct packed_value {
+  std::vector<char> bytes;  ///< exactly one MessagePack value; empty packs as nil
+  friend bool operator==(const packed_value&, const packed_value&) = default;
+};
+
+// --- generic messages ----------------------------------------------------------------------
+
+/// `troupe.text{value: str}`: a string, e.g. for `echo` or a user actor that logs text.
+struct text_message {
+  std::string value;
+  MSGPACK_DEFINE(value);
+};
+
+/// `troupe.map{fields: map<str, any>}`: a JSON-like object (troupectl turns a JSON object into one).
+struct map_message {
+  std::map<std::string, packed_value> fields;
+  MSGPACK_DEFINE(fields);
+};
+
+// --- admin requests and replies ----------------------------------------------------------------
+
+/// Checks that the admin answers; replies `admin_pong`. Safe to repeat (troupectl retries it until
+/// the node's channel back to it is up).
+struct admin_ping {
+  MSGPACK_DEFINE();
+};
+struct admin_pong {
+  std::string node;
+  std::uint32_t creation = 0;
+  MSGPACK_DEFINE(node, creation);
+};
+
+/// Generic outcome of a command that returns nothing else.
+struct admin_done {
+  bool ok = true;
+  std::string error;  ///< why it failed, for people
+  MSGPACK_DEFINE(ok, error);
+};
+
+/// Lists the members as this node sees them; replies `admin_members_reply`.
+struct admin_members {
+  MSGPACK_DEFINE();
+};
+struct admin_member {
+  std::string name;
+  std::string address;
+  std::string state;  ///< joining, up, suspect, down, left
+  std::uint32_t creation = 0;
+  bool self = false;
+  MSGPACK_DEFINE(name, address, state, creation, self);
+};
+struct admin_members_reply {
+  std::vector<admin_member> members;
+  MSGPACK_DEFINE(members);
+};
+
+/// A name and the process holding it.
+struct admin_name {
+  std::string name;
+  pid holder;
+  MSGPACK_DEFINE(name, holder);
+};
+/// Lists the registered names; replies `admin_names_reply`.
+struct admin_names {
+  MSGPACK_DEFINE();
+};
+struct admin_names_reply {
+  std::vector<admin_name> local;
+  bool global_available = false;  ///< false: the node has no global registry hooked in
+  std::vector<admin_name> global;
+  MSGPACK_DEFINE(local, global_available, global);
+};
+
+/// Finds a name, local first, then global; replies `admin_whereis_reply`.
+struct admin_whereis {
+  std::string name;
+  MSGPACK_DEFINE(name);
+};
+struct admin_whereis_reply {
+  pid where;          ///< null if no process has the name
+  std::string scope;  ///< "local", "global" or empty
+  MSGPACK_DEFINE(where, scope);
+};
+
+/// Lists the process groups; replies `admin_groups_reply`.
+struct admin_groups {
+  MSGPACK_DEFINE();
+};
+struct admin_group {
+  std::string name;
+  std::vector<pid> members;
+  MSGPACK_DEFINE(name, members);
+};
+struct admin_groups_reply {
+  bool available = false;  ///< false: the node has no process groups hooked in
+  std::vector<admin_group> groups;
+  MSGPACK_DEFINE(available, groups);
+};
+
+/// Lists the local processes; replies `admin_ps_reply`.
+struct admin_ps {
+  MSGPACK_DEFINE();
+};
+struct admin_process {
+  pid self;
+  std::string status;  ///< runnable, running, waiting, exiting
+  std::uint64_t mailbox_length = 0;
+  std::uint64_t messages_handled = 0;
+  std::string registered_name;
+  MSGPACK_DEFINE(self, status, mailbox_length, messages_handled, registered_name);
+};
+struct admin_ps_reply {
+  std::vector<admin_process> processes;
+  MSGPACK_DEFINE(processes);
+};
+
+/// Details of one local process; replies `admin_info_reply`.
+struct admin_info {
+  pid target;
+  MSGPACK_DEFINE(target);
+};
+struct admin_info_reply {
+  bool found = false;
+  admin_process process;
+  bool trap_exit = false;
+  std::vector<pid> links;
+  std::vector<pid> monitors;
+  std::vector<pid> monitored_by;
+  MSGPACK_DEFINE(found, process, trap_exit, links, monitors, monitored_by);
+};
+
+/// Sends an exit signal (Erlang exit/2); replies `admin_done`. `reason`: kill (default), normal,
+/// shutdown, or any other text, which becomes an `error` reason carrying it.
+struct admin_kill {
+  pid target;
+  std::string reason;
+  MSGPACK_DEFINE(target, reason);
+};
+
+/// Registers a local name for a local process; replies `admin_done`.
+struct admin_register {
+  std::string name;
+  pid target;
+  MSGPACK_DEFINE(name, target);
+};
+
+/// Sends a message of any wire type this node knows; replies `admin_done`. `target` is a pid
+/// (`<n1.3.42>`) or a name (local, then global). `body` is the message's MessagePack body.
+/// The message goes out with no sender (as from outside any process).
+struct admin_send {
+  std::string target;
+  std::string type;
+  packed_value body;
+  MSGPACK_DEFINE(target, type, body);
+};
+
+/// Calls like `admin_send` and waits up to `timeout_ms` for the answer; replies `admin_call_reply`.
+struct admin_call {
+  std::string target;
+  std::string type;
+  packed_value body;
+  std::uint32_t timeout_ms = 5000;
+  MSGPACK_DEFINE(target, type, body, timeout_ms);
+};
+struct admin_call_reply {
+  bool ok = false;
+  std::string error;
+  std::string type;   ///< the wire name of the answer
+  packed_value body;  ///< its MessagePack body
+  MSGPACK_DEFINE(ok, error, type, body);
+};
+
+}  // namespace troupe
+
+namespace msgpack {
+MSGPACK_API_VERSION_NAMESPACE(MSGPACK_DEFAULT_API_NS) {
+  namespace adaptor {
+
+  template <>
+  struct pack<troupe::packed_value> {
+    template <class Stream>
+    packer<Stream>& operator()(packer<Stream>& o, const troupe::packed_value& v) const {
+      if (v.bytes.empty()) return o.pack_nil();
+      auto h = msgpack::unpack(v.bytes.data(), v.bytes.size());
+      return o.pack(h.get());
+    }
+  };
+
+  template <>
+  struct convert<troupe::packed_value> {
+    const msgpack::object& operator()(const msgpack::object& o, troupe::packed_value& v) const {
+      msgpack::sbuffer b;
+      msgpack::pack(b, o);
+      v.bytes.assign(b.data(), b.data() + b.size());
+      return o;
+    }
+  };
+
+  }  // namespace adaptor
+}  // MSGPACK_API_VERSION_NAMESPACE
+}  // namespace msgpack
+
+TROUPE_MESSAGE(troupe::text_message, "troupe.text");
+TROUPE_MESSAGE(troupe::map_message, "troupe.map");
+TROUPE_MESSAGE(troupe::admin_ping, "troupe.admin.ping");
+TROUPE_MESSAGE(troupe::admin_pong, "troupe.admin.pong");
+TROUPE_MESSAGE(troupe::admin_done, "troupe.admin.done");
+TROUPE_MESSAGE(troupe::admin_members, "troupe.admin.members");
+TROUPE_MESSAGE(troupe::admin_members_reply, "troupe.admin.members_reply");
+TROUPE_MESSAGE(troupe::admin_names, "troupe.admin.names");
+TROUPE_MESSAGE(troupe::admin_names_reply, "troupe.admin.names_reply");
+TROUPE_MESSAGE(troupe::admin_whereis, "troupe.admin.whereis");
+TROUPE_MESSAGE(troupe::admin_whereis_reply, "troupe.admin.whereis_reply");
+TROUPE_MESSAGE(troupe::admin_groups, "troupe.admin.groups");
+TROUPE_MESSAGE(troupe::admin_groups_reply, "troupe.admin.groups_reply");
+TROUPE_MESSAGE(troupe::admin_ps, "troupe.admin.ps");
+TROUPE_MESSAGE(troupe::admin_ps_reply, "troupe.admin.ps_reply");
+TROUPE_MESSAGE(troupe::admin_info, "troupe.admin.info");
+TROUPE_MESSAGE(troupe::admin_info_reply, "troupe.admin.info_reply");
+TROUPE_MESSAGE(troupe::admin_kill, "troupe.admin.kill");
+TROUPE_MESSAGE(troupe::admin_register, "troupe.admin.register");
+TROUPE_MESSAGE(troupe::admin_send, "troupe.admin.send");
+TROUPE_MESSAGE(troupe::admin_call, "troupe.admin.call");
+TROUPE_MESSAGE(troupe::admin_call_reply, "troupe.admin.call_reply");
