@@ -1,0 +1,44 @@
+#pragma once
+/// @file
+/// `global_clock`: the hybrid logical clock that stamps global registrations.
+///
+/// A stamp is wall-clock microseconds, raised to one more than the largest stamp this node has
+/// issued or received when the wall clock is behind it. So a registration made after a node saw
+/// another one always carries a larger stamp, even across skewed clocks, and stamps stay close
+/// to real time. Stamps only order conflicts (see `conflict_policy.hpp`); correctness never
+/// depends on the clocks agreeing.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+namespace troupe {
+
+class global_clock {
+ public:
+  /// A fresh stamp, larger than every stamp issued or observed before. @threadsafe
+  std::uint64_t next() noexcept {
+    std::uint64_t last = last_.load(std::memory_order_relaxed);
+    for (;;) {
+      std::uint64_t stamp = std::max(wall_micros(), last + 1);
+      if (last_.compare_exchange_weak(last, stamp, std::memory_order_relaxed)) return stamp;
+    }
+  }
+  /// Moves the clock past a stamp received from another node. @threadsafe
+  void observe(std::uint64_t stamp) noexcept {
+    std::uint64_t last = last_.load(std::memory_order_relaxed);
+    while (last < stamp && !last_.compare_exchange_weak(last, stamp, std::memory_order_relaxed)) {
+    }
+  }
+
+ private:
+  static std::uint64_t wall_micros() noexcept {
+    return std::uint64_t(std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count());
+  }
+  std::atomic<std::uint64_t> last_{0};
+};
+
+}  // namespace troupe
