@@ -202,13 +202,13 @@ exit_reason parse_exit_reason(const std::string& text) {
 
 pid start_admin(node& n, admin_options options) {
   auto& sys = n.system();
-  if (auto existing = sys.whereis(admin_name)) return *existing;
+  if (auto existing = sys.whereis(admin_process_name)) return *existing;
   pid p = sys.spawn<admin>(n, std::move(options));
   if (!p) return p;
-  if (auto r = sys.register_name(admin_name, p); !r) {
+  if (auto r = sys.register_name(admin_process_name, p); !r) {
     // Lost a race with another start_admin: keep the one that won.
     sys.exit(p, exit_reason::shutdown());
-    return sys.whereis(admin_name).value_or(pid{});
+    return sys.whereis(admin_process_name).value_or(pid{});
   }
   return p;
 }

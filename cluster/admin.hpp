@@ -41,7 +41,7 @@ struct admin_options {
 };
 
 /// The name the admin process is registered under on every node.
-inline constexpr const char* admin_name = "troupe.admin";
+inline constexpr const char* admin_process_name = "troupe.admin";
 
 /// Starts the admin process of `n` (which must outlive it) and registers it as "troupe.admin".
 /// If one is registered already, returns it.
