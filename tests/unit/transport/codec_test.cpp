@@ -11,11 +11,6 @@ namespace {
 
 using test::ping;
 
-std::vector<msgpack::object> frames_of(const msgpack::sbuffer& buf, frame_reader& r) {
-  std::vector<msgpack::object> out;
-  while (auto f = r.next()) out.push_back(*f);
-  return out;
-}
 
 TEST(CodecTest, HelloRoundTrips) {
   msgpack::sbuffer buf;
