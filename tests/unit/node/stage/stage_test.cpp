@@ -293,7 +293,8 @@ TEST_F(StageTest, AProducerConsumerTransformsEventsAndAsksUpstreamOnlyWhatDownst
 TEST_F(StageTest, AConsumerStopsWithItsProducersReasonWhenTheProducerDies) {
   pid p = sys.spawn<counter>(&stats);
   std::vector<event> got;
-  pid c = sys.spawn<collector>(&got, p, subscription_options{.max_demand = 2});
+  // Manual demand: an automatic consumer of an endless producer would never let the node idle.
+  pid c = sys.spawn<collector>(&got, p, subscription_options{.max_demand = 2, .manual = true});
   scoped_actor watcher(sys);
   ref_id m = watcher->monitor(c);
   run();
