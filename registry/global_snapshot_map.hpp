@@ -45,6 +45,13 @@ class global_snapshot_map {
     if (it == part->end()) return std::nullopt;
     return it->second;
   }
+  /// Returns `f(const V*)` on the value under `key` (null if none), without copying it. @threadsafe
+  template <class F>
+  auto visit(std::string_view key, F&& f) const {
+    auto part = slots_[index(key)].load();
+    auto it = part->find(key);
+    return f(it == part->end() ? nullptr : &it->second);
+  }
   /// Calls `f(key, value)` for every entry, partition by partition. @threadsafe
   template <class F>
   void for_each(F&& f) const {

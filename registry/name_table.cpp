@@ -5,9 +5,7 @@
 namespace troupe {
 
 std::optional<pid> name_table::whereis(std::string_view name) const {
-  auto e = names_.find(name);
-  if (!e) return std::nullopt;
-  return e->holder;
+  return names_.visit(name, [](const global_entry* e) { return e ? std::optional<pid>(e->holder) : std::nullopt; });
 }
 
 std::vector<global_entry> name_table::entries() const {
