@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "cluster/node.hpp"
+#include "registry/cluster_services.hpp"
 #include "node/log.hpp"
 #include "tools/troupe_node/builtin_actors.hpp"
 
@@ -89,6 +90,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "troupe-node: %s\n", n.error().message().c_str());
     return 1;
   }
+  auto services = troupe::start_cluster_services(**n);
   std::printf("troupe-node %s ready on %s creation %u\n", config.name.c_str(), (*n)->address().c_str(),
               (*n)->system().creation());
   std::fflush(stdout);
@@ -97,5 +99,6 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &sig);
   troupe::log()->info("node '{}' stopping on signal {}", config.name, sig);
   (*n)->stop();
+  services.reset();
   return 0;
 }

@@ -1,0 +1,23 @@
+#include "registry/cluster_services.hpp"
+
+#include "cluster/admin.hpp"
+
+namespace troupe {
+
+std::unique_ptr<cluster_services> start_cluster_services(node& n) {
+  auto s = std::make_unique<cluster_services>();
+  s->names = start_global_registry(n.system(), n.net());
+  s->groups = start_process_groups(n.system(), n.net());
+  admin_options options;
+  // The hooks run inside the admin process: both read local snapshots and never block.
+  options.global_names = [names = s->names.get()] { return names->registered_names(); };
+  options.global_groups = [groups = s->groups.get()] {
+    std::vector<std::pair<std::string, std::vector<pid>>> out;
+    for (auto& g : groups->groups()) out.emplace_back(g, groups->members(g));
+    return out;
+  };
+  s->admin = start_admin(n, std::move(options));
+  return s;
+}
+
+}  // namespace troupe

@@ -1,0 +1,31 @@
+#pragma once
+/// @file
+/// `cluster_services`: what a full cluster node runs on top of `troupe::node` — global names,
+/// process groups, and the admin process troupectl talks to, wired together. They live here, at
+/// the top of the dependency chain (node <- transport <- cluster <- registry), so the lower
+/// layers never include the registry.
+/// ```
+/// auto n = troupe::node::start(config);
+/// auto services = troupe::start_cluster_services(**n);
+/// services->names->register_name("db", pid);
+/// ```
+
+#include <memory>
+
+#include "cluster/node.hpp"
+#include "registry/global_registry.hpp"
+#include "registry/process_groups.hpp"
+
+namespace troupe {
+
+struct cluster_services {
+  std::unique_ptr<global_registry> names;
+  std::unique_ptr<process_groups> groups;
+  pid admin;
+};
+
+/// Starts the global registry, the process groups and the admin process of `n`. Stop the node
+/// first (its admin process reads the registry and the groups), then destroy the result.
+std::unique_ptr<cluster_services> start_cluster_services(node& n);
+
+}  // namespace troupe
