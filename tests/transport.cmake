@@ -19,3 +19,9 @@ add_dependencies(multiprocess_tests troupe-node)
 # Membership: five nodes in one process, partitions by fault injection.
 troupe_add_test_suite(membership_tests integration integration/membership_test.cpp)
 target_link_libraries(membership_tests PRIVATE troupe::cluster)
+
+# Five troupe-node processes and an observer: SIGKILL, SIGSTOP/SIGCONT.
+troupe_add_test_suite(cluster_processes_tests integration integration/cluster_processes_test.cpp)
+target_link_libraries(cluster_processes_tests PRIVATE troupe::cluster)
+target_compile_definitions(cluster_processes_tests PRIVATE TROUPE_NODE_BINARY="$<TARGET_FILE:troupe-node>")
+add_dependencies(cluster_processes_tests troupe-node)
