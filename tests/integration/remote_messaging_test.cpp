@@ -77,7 +77,6 @@ TEST_F(RemoteMessagingTest, MessagesFromOneProcessToAnotherArriveInOrder) {
     ASSERT_TRUE(got) << "message " << i << " missing";
     ASSERT_EQ(got->n, i);
   }
-  EXPECT_GT(a.net->stats().messages_out.load(), a.net->stats().batches_out.load()) << "deep queues are batched";
 }
 
 TEST_F(RemoteMessagingTest, ASendByNameReachesARegisteredProcessOnThePeer) {
