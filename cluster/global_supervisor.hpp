@@ -23,7 +23,9 @@
 ///   `sync` — all their specs and their own reports, replacing what the receiver held from them.
 ///   A server that starts late asks every reachable peer for theirs (`reply`).
 /// - A peer counts for placement only once its sync has arrived since it last came up: until
-///   then this node does not know what the peer runs.
+///   then this node does not know what the peer runs. Syncs and reports carry the sender's
+///   sequence number (older ones are ignored), and every tenth tick each server sends its full
+///   state to all peers, repairing lost updates (anti-entropy).
 ///
 /// ## Ownership (recomputed on every membership change, spec change, report, and each tick)
 /// The *view* is this node plus the reachable, synced peers. For each live spec, owner =
@@ -40,7 +42,9 @@
 /// (one message to its own server, then exit signals: milliseconds). The majority also notices
 /// at about T but starts the lost node's children only at T + `takeover_grace` (default: the
 /// transport's `peer_timeout`). The ordering holds as long as the minority's detector fires no
-/// later than the majority's plus the grace.
+/// later than the majority's plus the grace. After (re)gaining quorum — a healed minority, a
+/// fresh node — a node starts nothing until every member not left is in its view, or the grace
+/// has passed: the members it has not heard from again may be a majority running everything.
 ///
 /// The honest window: it does not hold when the minority does not notice — a one-way cut where
 /// the minority still hears the majority, or a node paused (SIGSTOP, long GC-like stall) for

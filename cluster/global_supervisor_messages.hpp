@@ -56,14 +56,16 @@ struct sync {
   std::vector<child_record> records;
   std::vector<child_report> reports;
   bool reply = false;
-  MSGPACK_DEFINE(from, records, reports, reply);
+  std::uint64_t seq = 0;  ///< the sender's counter over its syncs and reports
+  MSGPACK_DEFINE(from, records, reports, reply, seq);
 };
 
 /// One report changed; a report neither running nor failed withdraws the child.
 struct report {
   std::string from;
   child_report child;
-  MSGPACK_DEFINE(from, child);
+  std::uint64_t seq = 0;  ///< the sender's counter over its syncs and reports
+  MSGPACK_DEFINE(from, child, seq);
 };
 
 /// A spec written on this node (start_child / terminate_child), to merge and broadcast.

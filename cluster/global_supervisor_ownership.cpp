@@ -72,7 +72,11 @@ bool server::quorum_ok() const {
 /// cut off, and the usual rules hold).
 bool server::may_start(const std::vector<std::string>& members) const {
   if (members.size() != up_.size() + 1) return false;
-  const std::size_t total = 1 + known_.size() - left_.size();
+  // The shared view may be ahead of the events handled here (at start, before they arrive):
+  // for this count, ahead is the safe side.
+  std::size_t shared_total = 0;
+  for (auto& m : node_.membership().members()) shared_total += m.state != member_state::left;
+  const std::size_t total = std::max(1 + known_.size() - left_.size(), shared_total);
   return members.size() == total || system().clock().now() >= settle_until_;
 }
 
@@ -149,7 +153,7 @@ void server::stop_local(local_child& c) {
   exit(c.child, exit_reason::shutdown());
 }
 
-void server::child_exited(const std::string& id, local_child& c, const exit_reason& reason) {
+void server::child_exited(std::string id, local_child& c, const exit_reason& reason) {
   auto spec = specs_.find(id);
   if (spec != specs_.end() && !spec->second.name.empty() && options_.unregister_name)
     options_.unregister_name(spec->second.name, c.child);

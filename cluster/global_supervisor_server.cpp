@@ -85,8 +85,21 @@ void server::on_put(const child_record& r) {
   if (merge(r)) reconcile();
 }
 
+/// Whether a sync or report from `from` is newer than all seen from it: an older one (a copy
+/// that took another path, or a periodic sync overtaken by a report) must not undo a newer one.
+bool server::fresh(const std::string& from, std::uint64_t seq) {
+  auto& last = last_seq_[from];
+  if (seq <= last) return false;
+  last = seq;
+  return true;
+}
+
 void server::on_sync(const sync& s) {
   for (auto& r : s.records) merge(r);
+  if (!fresh(s.from, s.seq)) {
+    if (s.reply) send_sync(s.from, false);
+    return;
+  }
   auto& theirs = reports_[s.from];
   theirs.clear();
   for (auto& r : s.reports) theirs[r.id] = r;
@@ -96,6 +109,7 @@ void server::on_sync(const sync& s) {
 }
 
 void server::on_report(const report& r) {
+  if (!fresh(r.from, r.seq)) return;
   if (r.child.running || r.child.failed)
     reports_[r.from][r.child.id] = r.child;
   else if (auto it = reports_.find(r.from); it != reports_.end())
@@ -128,8 +142,10 @@ void server::on_tick() {
   std::erase_if(lost_at_, [&](auto& kv) { return kv.second + grace_ <= now; });
   std::erase_if(hold_until_, [&](auto& kv) { return kv.second <= now; });
   // A sync sent before the peer's server was registered was lost: ask again until it answers.
+  // Anti-entropy: now and then every peer gets the full state, repairing any lost update.
+  const bool everyone = ++ticks_ % 10 == 0;
   for (auto& peer : up_)
-    if (!synced_.contains(peer)) send_sync(peer, true);
+    if (everyone || !synced_.contains(peer)) send_sync(peer, !synced_.contains(peer));
   reconcile();
   send_after(self(), options_.tick, tick{});
 }
@@ -151,11 +167,11 @@ void server::broadcast_record(const child_record& r) {
 
 void server::broadcast_report(const child_report& r) {
   for (auto& peer : up_)
-    node_.net().send_to_name(peer, options_.server_name, make_envelope<report>(self(), report{me_, r}));
+    node_.net().send_to_name(peer, options_.server_name, make_envelope<report>(self(), report{me_, r, ++seq_}));
 }
 
 void server::send_sync(const std::string& to, bool reply) {
-  sync s{me_, {}, own_reports(), reply};
+  sync s{me_, {}, own_reports(), reply, ++seq_};
   for (auto& [id, r] : specs_) s.records.push_back(r);
   node_.net().send_to_name(to, options_.server_name, make_envelope<sync>(self(), std::move(s)));
 }
@@ -182,6 +198,7 @@ child_report server::report_of(const std::string& id) const {
 
 void server::forget_node(const std::string& name, bool lost) {
   synced_.erase(name);
+  last_seq_.erase(name);  // its next incarnation counts from zero
   auto now = system().clock().now();
   if (lost) {
     lost_at_[name] = now;

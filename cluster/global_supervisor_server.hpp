@@ -65,6 +65,7 @@ class server final : public actor {
   void on_down(const down_msg& d);
   void on_tick();
   void subscribe();
+  bool fresh(const std::string& from, std::uint64_t seq);
 
   // Replication.
   bool merge(const child_record& r);
@@ -87,7 +88,8 @@ class server final : public actor {
   // Local children.
   void start_local(const child_record& r);
   void stop_local(local_child& c);
-  void child_exited(const std::string& id, local_child& c, const exit_reason& reason);
+  /// `id` by value: the entry it may name is erased here.
+  void child_exited(std::string id, local_child& c, const exit_reason& reason);
   void give_up(const std::string& id);
   void remove_spec(const std::string& id);
   void publish();
@@ -99,6 +101,9 @@ class server final : public actor {
   duration grace_;
   bool had_quorum_ = true;
   bool subscribed_ = false;
+  std::uint64_t seq_ = 0;    ///< counter over the syncs and reports this server sends
+  std::uint64_t ticks_ = 0;
+  std::map<std::string, std::uint64_t> last_seq_;  ///< per peer: the newest seq applied
   /// After gaining quorum, starts wait until every member not left is synced, or this passes.
   time_point settle_until_{};
   std::map<std::string, child_record> specs_;
