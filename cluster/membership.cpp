@@ -101,11 +101,10 @@ class membership_process final : public actor {
     member me{system().node_name(), net_.address(), system().creation(), member_state::up, true};
     members_[me.name] = me;
     publish(nullptr);
-    auto* sys = &system();
-    pid self_pid = self();
-    net_.on_peer_event([sys, self_pid](const transport::peer_event& ev) {
-      sys->deliver_local(self_pid, make_envelope<detail::peer_changed>(pid{}, detail::peer_changed{ev}));
-    });
+    // Peers that came up before this first turn (the subscription is made at spawn time, so
+    // their events are queued too; seeing one twice is harmless).
+    for (auto& p : net_.peers())
+      if (p.up) on_peer(transport::peer_event{p.name, p.creation, true, {}, p.address});
     (void)system().register_name("troupe.membership", self());
     send_after(self(), config_.gossip_interval, detail::gossip_tick{});
     return {
@@ -195,7 +194,14 @@ class membership_process final : public actor {
 };
 
 pid start_membership(actor_system& sys, transport::transport& net, membership_view& view, membership_config config) {
-  return sys.spawn<membership_process>(net, view, config);
+  pid me = sys.spawn<membership_process>(net, view, config);
+  // Subscribe now, not in the process's first turn: a seed dialled right after this returns
+  // must not come up unseen.
+  auto* s = &sys;
+  net.on_peer_event([s, me](const transport::peer_event& ev) {
+    s->deliver_local(me, make_envelope<detail::peer_changed>(pid{}, detail::peer_changed{ev}));
+  });
+  return me;
 }
 
 }  // namespace troupe

@@ -107,11 +107,17 @@ void actor_system::remove(actor& a) noexcept {
 
 void actor_system::deliver(const pid& to, envelope_ptr e) noexcept {
   if (is_local(to)) return deliver_local(to, std::move(e));
-  if (auto* r = router_.load(std::memory_order_acquire)) {
-    e = r->route(to, std::move(e));
-    if (!e) return;
-  }
-  bounce(to, std::move(e));
+  // Count ourselves in before reading the router, so set_remote_router(nullptr) can wait us out.
+  routing_.fetch_add(1, std::memory_order_seq_cst);
+  if (auto* r = router_.load(std::memory_order_seq_cst)) e = r->route(to, std::move(e));
+  routing_.fetch_sub(1, std::memory_order_release);
+  if (e) bounce(to, std::move(e));
+}
+
+void actor_system::set_remote_router(remote_router* r) noexcept {
+  router_.store(r, std::memory_order_seq_cst);
+  if (r) return;
+  while (routing_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
 }
 
 void actor_system::deliver_local(const pid& to, envelope_ptr e) noexcept {

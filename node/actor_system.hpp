@@ -137,8 +137,9 @@ class actor_system {
   [[nodiscard]] stepped_executor* stepper() noexcept { return stepper_; }
   /// In deterministic mode: moves the manual clock on and fires the timers now due.
   void advance_time(duration d);
-  /// Installs the router for remote pids (null removes it). Set before processes talk remotely.
-  void set_remote_router(remote_router* r) noexcept { router_.store(r, std::memory_order_release); }
+  /// Installs the router for remote pids (null removes it). Removing waits until no thread is
+  /// still inside the old router, so its owner may then be destroyed.
+  void set_remote_router(remote_router* r) noexcept;
   /// Starts a timer that runs `fn` at `deadline` unless cancelled first.
   timer_handle start_timer(time_point deadline, std::function<void()> fn);
   /// Delivers `e` to `to` after `delay`. For a local target, a cancel that comes after the timer
@@ -181,6 +182,7 @@ class actor_system {
   timer_queue timers_;
   process_table table_;
   std::atomic<remote_router*> router_{nullptr};
+  std::atomic<std::uint32_t> routing_{0};  // threads inside router_->route()
   std::atomic<std::uint64_t> next_serial_{1};
   std::atomic<ref_id> next_ref_{1};
   system_counters counters_;

@@ -8,6 +8,10 @@ std::unique_ptr<cluster_services> start_cluster_services(node& n) {
   auto s = std::make_unique<cluster_services>();
   s->names = start_global_registry(n.system(), n.net());
   s->groups = start_process_groups(n.system(), n.net());
+  global_supervisor_options gs;
+  gs.register_name = [names = s->names.get()](const std::string& name, const pid& p) { return names->register_name(name, p); };
+  gs.unregister_name = [names = s->names.get()](const std::string& name, const pid& p) { names->unregister_name(name, p); };
+  s->supervisor = start_global_supervisor(n, std::move(gs));
   admin_options options;
   // The hooks run inside the admin process: both read local snapshots and never block.
   options.global_names = [names = s->names.get()] { return names->registered_names(); };

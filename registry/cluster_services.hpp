@@ -1,7 +1,8 @@
 #pragma once
 /// @file
 /// `cluster_services`: what a full cluster node runs on top of `troupe::node` — global names,
-/// process groups, and the admin process troupectl talks to, wired together. They live here, at
+/// process groups, the global supervisor (its children's names go to the global registry), and
+/// the admin process troupectl talks to, wired together. They live here, at
 /// the top of the dependency chain (node <- transport <- cluster <- registry), so the lower
 /// layers never include the registry.
 /// ```
@@ -12,6 +13,7 @@
 
 #include <memory>
 
+#include "cluster/global_supervisor.hpp"
 #include "cluster/node.hpp"
 #include "registry/global_registry.hpp"
 #include "registry/process_groups.hpp"
@@ -21,6 +23,7 @@ namespace troupe {
 struct cluster_services {
   std::unique_ptr<global_registry> names;
   std::unique_ptr<process_groups> groups;
+  std::unique_ptr<global_supervisor> supervisor;
   pid admin;
 };
 

@@ -22,14 +22,17 @@ result<void> transport::start() {
     if (auto pos = config_.advertise.find("0.0.0.0"); pos != std::string::npos) config_.advertise.replace(pos, 7, "127.0.0.1");
   }
   system_.set_remote_router(this);
+  started_ = true;
   log()->info("node '{}' (creation {}) listening on {}", system_.node_name(), system_.creation(), config_.advertise);
   return {};
 }
 
 void transport::stop() {
   if (!io_) return;
+  // First no sender may enter route() any more (and those inside have left), then the I/O
+  // thread stops: nothing can touch the transport while it is torn down.
+  if (started_) system_.set_remote_router(nullptr);
   io_->stop();
-  system_.set_remote_router(nullptr);
 }
 
 std::string transport::address() const { return config_.advertise; }

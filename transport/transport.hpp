@@ -113,6 +113,7 @@ class transport final : public remote_router {
   transport_config config_;
   transport_stats stats_;
   std::unique_ptr<io_thread> io_;
+  bool started_ = false;
 
   // Peers by node index: a lock-free read on every remote send. Peers live as long as the
   // transport, so a pointer read here stays valid.

@@ -40,7 +40,7 @@ class ClusterProcessesTest : public ::testing::Test {
       names.push_back(test::unique_name("proc" + std::to_string(i)));
       children.push_back(std::make_unique<test::child_process>(std::vector<std::string>{
           TROUPE_NODE_BINARY, "--name", names.back(), "--listen", "tcp://127.0.0.1:*", "--seeds", seed, "--cookie",
-          "five", "--profile", "aggressive", "--threads", "1", "--log-level", "error"}));
+          "five", "--heartbeat-ms", "50", "--threads", "1", "--log-level", "error"}));
       auto ready = children.back()->read_line(10s);
       ASSERT_TRUE(ready) << "node " << i << " did not start";
       // Each node seeds from the one before it: membership must spread by gossip.

@@ -16,7 +16,7 @@ namespace troupe {
 namespace {
 
 using namespace std::chrono_literals;
-constexpr auto peer_timeout = 400ms;
+constexpr auto peer_timeout = 1000ms;
 
 class MultiProcessTest : public ::testing::Test {
  protected:
@@ -28,7 +28,7 @@ class MultiProcessTest : public ::testing::Test {
   void SetUp() override {
     child = std::make_unique<test::child_process>(std::vector<std::string>{
         TROUPE_NODE_BINARY, "--name", child_name, "--listen", "tcp://127.0.0.1:*", "--seeds", tester.net->address(),
-        "--cookie", "mp-cookie", "--heartbeat-ms", "50", "--peer-timeout-ms", "400", "--threads", "1", "--log-level", "warn"});
+        "--cookie", "mp-cookie", "--heartbeat-ms", "50", "--peer-timeout-ms", "1000", "--threads", "1", "--log-level", "warn"});
     auto ready = child->read_line(10s);
     ASSERT_TRUE(ready) << "troupe-node did not say it was ready";
     ASSERT_NE(ready->find(" ready on "), std::string::npos) << *ready;
