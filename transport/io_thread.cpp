@@ -120,7 +120,7 @@ struct io_thread::impl {
 
   // --- setup ------------------------------------------------------------------------------------------
 
-  result<std::string> start() {
+  result<std::string> bind() {
     try {
       router.set(zmq::sockopt::router_mandatory, 1);
       router.set(zmq::sockopt::linger, 0);
@@ -137,9 +137,10 @@ struct io_thread::impl {
     }
     wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (wake_fd < 0) return fail(errc::invalid_argument, "eventfd failed");
-    thread = std::thread([this] { run(); });
     return bound;
   }
+
+  void launch() { thread = std::thread([this] { run(); }); }
 
   void stop() {
     if (stopping.exchange(true)) return;
@@ -695,7 +696,8 @@ struct io_thread::impl {
 
 io_thread::io_thread(transport& owner) : impl_(std::make_unique<impl>(owner)) {}
 io_thread::~io_thread() { stop(); }
-result<std::string> io_thread::start() { return impl_->start(); }
+result<std::string> io_thread::bind() { return impl_->bind(); }
+void io_thread::launch() { impl_->launch(); }
 void io_thread::stop() { impl_->stop(); }
 void io_thread::wake() noexcept { impl_->wake(); }
 

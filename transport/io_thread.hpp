@@ -21,8 +21,10 @@ class io_thread {
   io_thread(const io_thread&) = delete;
   io_thread& operator=(const io_thread&) = delete;
 
-  /// Binds the ROUTER socket and starts the thread.
-  result<std::string> start();
+  /// Binds the ROUTER socket; returns the bound endpoint.
+  result<std::string> bind();
+  /// Starts the thread (after bind, once the owner knows its address).
+  void launch();
   /// Says BYE, closes the sockets and joins. Idempotent.
   void stop();
   /// Queues a connection attempt. @threadsafe

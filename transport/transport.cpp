@@ -14,13 +14,14 @@ transport::transport(actor_system& system, transport_config config)
 transport::~transport() { stop(); }
 
 result<void> transport::start() {
-  auto bound = io_->start();
+  auto bound = io_->bind();
   if (!bound) return std::unexpected(bound.error());
   if (config_.advertise.empty()) {
     config_.advertise = *bound;
     // A wildcard bind is no address to give others: advertise loopback unless told otherwise.
     if (auto pos = config_.advertise.find("0.0.0.0"); pos != std::string::npos) config_.advertise.replace(pos, 7, "127.0.0.1");
   }
+  io_->launch();  // only now: the I/O thread reads the advertised address
   system_.set_remote_router(this);
   started_ = true;
   log()->info("node '{}' (creation {}) listening on {}", system_.node_name(), system_.creation(), config_.advertise);

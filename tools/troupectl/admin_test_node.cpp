@@ -19,7 +19,7 @@
 int main(int argc, char** argv) {
   CLI::App app{"troupe-admin-test-node"};
   troupe::node_config config;
-  config.transport = troupe::transport::transport_config::aggressive();
+  config.transport = troupe::transport::transport_config::defaults();
   std::string seeds, log_level = "warn";
   app.add_option("--name", config.name)->required();
   app.add_option("--listen", config.transport.listen);
