@@ -4,6 +4,8 @@
 #include <memory>
 #include <thread>
 
+#include "cluster/admin_metrics.hpp"
+#include "cluster/global_supervisor.hpp"
 #include "cluster/node.hpp"
 #include "node/call.hpp"
 #include "node/log.hpp"
@@ -61,6 +63,11 @@ class admin final : public actor {
         [this](const admin_register& m) { return register_name(m); },
         [this](const admin_send& m) { return send_message(m); },
         [this](const admin_call& m) { call_message(m); },
+        [this](const admin_children&) { return children(); },
+        [this](const admin_start_child& m) { return start_child(m); },
+        [this](const admin_stop_child& m) { return stop_child(m); },
+        [this](const admin_drain&) { return drain(); },
+        [this](const admin_metrics&) { return collect_metrics(node_, options_.supervisor); },
     };
   }
 
@@ -184,6 +191,42 @@ class admin final : public actor {
       r.thread.join();
       return true;
     });
+  }
+
+  admin_children_reply children() const {
+    admin_children_reply r;
+    if (!options_.supervisor) return r;
+    r.available = true;
+    for (auto& c : options_.supervisor->which_children()) {
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(c.last_moved.time_since_epoch()).count();
+      r.children.push_back({c.id, c.node, c.child, c.restarts, c.failed, c.node.empty() ? 0 : ms});
+    }
+    return r;
+  }
+
+  admin_done start_child(const admin_start_child& m) {
+    if (!options_.supervisor) return failed("this node runs no global supervisor");
+    global_child_spec spec{.id = m.id, .type = m.type, .args = m.args.bytes, .name = m.name,
+                           .preferred_nodes = m.preferred, .pinned = m.pinned};
+    if (m.restart == "transient") spec.restart = restart_type::transient;
+    else if (m.restart == "temporary") spec.restart = restart_type::temporary;
+    else if (!m.restart.empty() && m.restart != "permanent")
+      return failed("restart must be permanent, transient or temporary, not '" + m.restart + "'");
+    if (auto ok = options_.supervisor->start_child(std::move(spec)); !ok) return failed(ok.error().message());
+    return {};
+  }
+
+  admin_done stop_child(const admin_stop_child& m) {
+    if (!options_.supervisor) return failed("this node runs no global supervisor");
+    if (auto ok = options_.supervisor->terminate_child(m.id); !ok) return failed(ok.error().message());
+    return {};
+  }
+
+  admin_done drain() {
+    if (!options_.drain) return failed("this node cannot be drained from here (no drain hook)");
+    log()->info("drain requested through the admin process");
+    options_.drain();
+    return {};
   }
 
   node& node_;

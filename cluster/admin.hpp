@@ -3,8 +3,8 @@
 /// The admin process: how operators (troupectl) inspect and poke a running node.
 ///
 /// Every node runs one, registered locally as "troupe.admin". It answers the calls of
-/// cluster/admin_messages.hpp: members, names, whereis, groups, ps, info, kill, register, send
-/// and call. A client reaches it with a send by name (transport::send_to_name) carrying a
+/// cluster/admin_messages.hpp: members, names, whereis, groups, ps, info, kill, register, send,
+/// call, and the global supervisor's children, start-child, stop-child and drain. A client reaches it with a send by name (transport::send_to_name) carrying a
 /// correlation, and gets the answer back as a reply, as with any call.
 ///
 /// `send` and `call` take a message as (wire type name, MessagePack body), decoded by the type's
@@ -30,6 +30,7 @@
 namespace troupe {
 
 class node;
+class global_supervisor;
 
 /// Extension points for what lives above the cluster module. Each hook runs in the admin
 /// process: it must answer from a local snapshot, never block.
@@ -38,6 +39,11 @@ struct admin_options {
   std::function<std::vector<std::pair<std::string, pid>>()> global_names;
   /// The global process groups (name, members). Unset: `groups` says "not available".
   std::function<std::vector<std::pair<std::string, std::vector<pid>>>()> global_groups;
+  /// The node's global supervisor (children, start-child, stop-child). Null: "not available".
+  global_supervisor* supervisor = nullptr;
+  /// Starts the node's graceful exit: drain its global children, then stop (troupe-node raises
+  /// SIGTERM). Must return at once. Unset: drain is refused.
+  std::function<void()> drain;
 };
 
 /// The name the admin process is registered under on every node.

@@ -193,6 +193,71 @@ struct admin_call_reply {
   MSGPACK_DEFINE(ok, error, type, body);
 };
 
+// --- the global supervisor (cluster/global_supervisor.hpp) ----------------------------------------
+
+/// Lists the global children as this node knows them; replies `admin_children_reply`.
+struct admin_children {
+  MSGPACK_DEFINE();
+};
+struct admin_child {
+  std::string id;
+  std::string node;  ///< where it runs; empty: nowhere this node can see
+  pid child;
+  std::uint32_t restarts = 0;
+  bool failed = false;
+  std::int64_t last_moved_ms = 0;  ///< when it started on its node (Unix ms); 0: never
+  MSGPACK_DEFINE(id, node, child, restarts, failed, last_moved_ms);
+};
+struct admin_children_reply {
+  bool available = false;  ///< false: the node runs no global supervisor
+  std::vector<admin_child> children;
+  MSGPACK_DEFINE(available, children);
+};
+
+/// Adds a child to the global supervisor, cluster-wide; replies `admin_done`.
+struct admin_start_child {
+  std::string id;
+  std::string type;
+  packed_value args;
+  std::string name;     ///< global name; empty: none
+  std::string restart;  ///< permanent (default), transient or temporary
+  std::vector<std::string> preferred;
+  bool pinned = false;
+  MSGPACK_DEFINE(id, type, args, name, restart, preferred, pinned);
+};
+
+/// Removes a global child, cluster-wide; replies `admin_done`.
+struct admin_stop_child {
+  std::string id;
+  MSGPACK_DEFINE(id);
+};
+
+/// Asks this node to drain — hand its global children to the other members — and then leave
+/// (troupe-node stops, as on SIGTERM). Replies `admin_done` at once; the drain goes on after.
+struct admin_drain {
+  MSGPACK_DEFINE();
+};
+
+// --- metrics (cluster/admin_metrics.hpp; the management endpoint's /metrics) ----------------
+
+/// The node's counters and gauges; replies `admin_metrics_reply`.
+struct admin_metrics {
+  MSGPACK_DEFINE();
+};
+/// One figure, named as in Prometheus (docs/management.md lists them).
+struct admin_metric {
+  std::string name;  ///< e.g. troupe_messages_out_total
+  std::string type;  ///< counter (never goes down) or gauge
+  std::string help;
+  std::map<std::string, std::string> labels;  ///< usually empty
+  std::uint64_t value = 0;
+  MSGPACK_DEFINE(name, type, help, labels, value);
+};
+struct admin_metrics_reply {
+  std::vector<admin_metric> metrics;
+  MSGPACK_DEFINE(metrics);
+};
+
 }  // namespace troupe
 
 namespace msgpack {
@@ -245,3 +310,10 @@ TROUPE_MESSAGE(troupe::admin_register, "troupe.admin.register");
 TROUPE_MESSAGE(troupe::admin_send, "troupe.admin.send");
 TROUPE_MESSAGE(troupe::admin_call, "troupe.admin.call");
 TROUPE_MESSAGE(troupe::admin_call_reply, "troupe.admin.call_reply");
+TROUPE_MESSAGE(troupe::admin_metrics, "troupe.admin.metrics");
+TROUPE_MESSAGE(troupe::admin_metrics_reply, "troupe.admin.metrics_reply");
+TROUPE_MESSAGE(troupe::admin_children, "troupe.admin.children");
+TROUPE_MESSAGE(troupe::admin_children_reply, "troupe.admin.children_reply");
+TROUPE_MESSAGE(troupe::admin_start_child, "troupe.admin.start_child");
+TROUPE_MESSAGE(troupe::admin_stop_child, "troupe.admin.stop_child");
+TROUPE_MESSAGE(troupe::admin_drain, "troupe.admin.drain");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "cluster/global_snapshot.hpp"
 #include "cluster/global_supervisor_server.hpp"
 #include "cluster/node.hpp"
 #include "node/actor_factory.hpp"
@@ -10,6 +11,7 @@ namespace troupe {
 
 global_supervisor::global_supervisor(node& n, global_supervisor_options options)
     : node_(n), shared_(std::make_shared<gs::shared_state>()) {
+  shared_->time = &n.system().clock();
   server_ = n.system().spawn<gs::server>(n, std::move(options), shared_);
 }
 
@@ -59,11 +61,49 @@ std::vector<std::pair<std::string, pid>> global_supervisor::local_children() con
   return shared_->local;
 }
 
+std::uint64_t global_supervisor::failovers() const noexcept {
+  return shared_->failovers.load(std::memory_order_relaxed);
+}
+
 std::optional<pid> global_supervisor::whereis(const std::string& name) const {
   std::lock_guard lock(shared_->mutex);
   auto it = shared_->names.find(name);
   if (it == shared_->names.end()) return std::nullopt;
   return it->second;
+}
+
+std::optional<std::vector<char>> global_supervisor::snapshot(const std::string& id) const {
+  std::lock_guard lock(shared_->mutex);
+  auto it = shared_->snapshots.find(id);
+  if (it == shared_->snapshots.end()) return std::nullopt;
+  return it->second;
+}
+
+result<void> global_supervisor::drain(duration timeout) {
+  std::vector<std::string> mine;
+  {
+    std::lock_guard lock(shared_->mutex);
+    for (auto& [id, p] : shared_->local) mine.push_back(id);
+  }
+  node_.system().send(server_, gs::begin_drain{});
+  // The server publishes on every change and every tick, so this wait is woken often.
+  std::unique_lock lock(shared_->mutex);
+  bool done = shared_->changed.wait_for(lock, timeout, [&] {
+    if (!shared_->draining || !shared_->local.empty()) return false;
+    if (shared_->placeable_peers == 0) return true;  // nowhere to go: stopped is all we can do
+    for (auto& id : mine) {
+      auto it = std::find_if(shared_->children.begin(), shared_->children.end(),
+                             [&](const global_child_info& c) { return c.id == id; });
+      if (it != shared_->children.end() && it->node.empty() && !it->failed) return false;  // not running again yet
+    }
+    return true;
+  });
+  if (!done) return fail(errc::timeout, "drain: not every child was running elsewhere in time");
+  return {};
+}
+
+void save_global_snapshot(actor& self, std::vector<char> state, std::string_view server_name) {
+  if (auto server = self.system().whereis(std::string(server_name))) self.send(*server, global_snapshot{std::move(state)});
 }
 
 std::unique_ptr<global_supervisor> start_global_supervisor(node& n, global_supervisor_options options) {

@@ -28,11 +28,29 @@
 ///   state to all peers, repairing lost updates (anti-entropy).
 ///
 /// ## Ownership (recomputed on every membership change, spec change, report, and each tick)
-/// The *view* is this node plus the reachable, synced peers. For each live spec, owner =
-/// placement(view). A node stops (exit shutdown) any local child it does not own and starts a
-/// child it owns unless (a) another node of the view reports running it — a handoff waits for
-/// that node's stop report, which it sends after the DOWN — or (b) the child may still run on a
-/// node lost less than `takeover_grace` ago (it was reported there, or that node would own it).
+/// The *view* is this node plus the reachable, synced peers; draining nodes are left out of
+/// placement. For each live spec, owner = placement(view). A node starts a child it owns unless
+/// (a) another node of the view reports running it — a handoff waits for that node's stop
+/// report, which it sends after the DOWN — or (b) the child may still run on a node lost less
+/// than `takeover_grace` ago (it was reported there, or that node would own it, or that node
+/// was lost before its sync arrived: what it ran is unknown, so any child is held).
+/// A running child stays where it is while its node is in the view (sticky), unless: its spec
+/// is removed; its node drains or loses quorum; it is pinned (or preferred) elsewhere and such a
+/// node is up; two nodes run it (after a partition without quorum) — then the copy not on
+/// placement({those two}) stops; or rebalancing is on and the owner is another node — then it
+/// stops here (at most `rebalance_per_second` a second) and starts on its owner.
+///
+/// ## Drain (graceful handoff)
+/// `drain()` (troupe-node runs it on SIGTERM; `troupectl drain NODE`) tells every peer that this
+/// node is draining, so placement skips it, and stops its children here; each new owner starts
+/// its child once the stop report arrives, from the snapshot this node sent it
+/// (cluster/global_snapshot.hpp). drain() returns when every child this node ran runs elsewhere.
+///
+/// ## Stalls
+/// A server whose own tick arrives more than `stall_threshold` late (the process was stopped,
+/// swapped out, or under a debugger) may have been declared lost while it slept, and its
+/// children started elsewhere: it stops its children at once and forgets which peers it has
+/// synced with, so it starts nothing until fresh syncs say what runs where.
 ///
 /// ## Quorum mode, and why a partition does not run a child twice
 /// With quorum on (default from 3 members), a node runs children only while it sees a strict
@@ -40,17 +58,23 @@
 /// cut, both sides detect the loss with the same failure detector and the same timeout, at
 /// about the same moment T. The minority loses quorum at T and stops its children at once
 /// (one message to its own server, then exit signals: milliseconds). The majority also notices
-/// at about T but starts the lost node's children only at T + `takeover_grace` (default: the
-/// transport's `peer_timeout`). The ordering holds as long as the minority's detector fires no
-/// later than the majority's plus the grace. After (re)gaining quorum — a healed minority, a
+/// at about T but starts the lost node's children only at T + `takeover_grace`. The ordering
+/// holds as long as the minority's detector fires no later than the majority's plus the grace.
+/// The default grace makes that a bound rather than a hope: the minority's detector fires at
+/// the latest at the transport's `peer_timeout` (its hard cap), the majority's at the earliest
+/// at `phi_detector::earliest_loss` (the shortest silence any history can accuse), so the
+/// grace is `peer_timeout - earliest_loss` plus two heartbeat intervals (the detectors' check
+/// period) and 50 ms (the minority's stop): 1.17 s with the default profile, 0.5 s with the
+/// aggressive one. It assumes both sides' processes keep running (see Stalls). After (re)gaining quorum — a healed minority, a
 /// fresh node — a node starts nothing until every member not left is in its view, or the grace
 /// has passed: the members it has not heard from again may be a majority running everything.
 ///
 /// The honest window: it does not hold when the minority does not notice — a one-way cut where
-/// the minority still hears the majority, or a node paused (SIGSTOP, long GC-like stall) for
-/// longer than the grace: on resume it may run its old children until its own detector and the
-/// resync catch up (its peers' sync then makes one copy stop). Ruling that out needs fencing
-/// (leases with bounded clock drift, or tokens checked by the resources the child touches).
+/// the minority still hears the majority. A node paused (SIGSTOP, a long stall) for longer than
+/// the grace notices on its first tick after resuming and stops its children (see Stalls), but
+/// they may handle the messages already queued for them in the few milliseconds before that
+/// tick. Ruling both out needs fencing (leases with bounded clock drift, or tokens checked by
+/// the resources the child touches).
 /// A graceful leave (`left`) needs no grace: a stopping node kills its processes before BYE.
 ///
 /// Without quorum mode both sides of a partition run every child; on heal the sync shows the
@@ -124,8 +148,8 @@ enum class quorum_mode {
 
 struct global_supervisor_options {
   quorum_mode quorum = quorum_mode::automatic;
-  /// How long a majority waits after losing a node before starting its children; 0: the
-  /// transport's peer_timeout.
+  /// How long a majority waits after losing a node before starting its children; 0: derived
+  /// from the failure detector's bounds (see "Quorum mode" above).
   duration takeover_grace{0};
   /// Restart intensity per child: more than this many exits in the window → failed.
   std::size_t max_restarts = 3;
@@ -140,6 +164,14 @@ struct global_supervisor_options {
   std::function<void(const std::string& name, const pid& p)> unregister_name;
   /// The server's local name on every node (all must agree).
   std::string server_name = "troupe.global_supervisor";
+  /// Move running children to a member that joins and now owns them by the hash. Off: a
+  /// running child stays on its node while that node lives.
+  bool rebalance = false;
+  /// Rebalancing moves (stops here) per second at most, per node.
+  std::size_t rebalance_per_second = 5;
+  /// A tick this late means the process was stalled (see Stalls); 0: the shortest stall after
+  /// which peers may have started this node's children (earliest detection + grace − tick).
+  duration stall_threshold{0};
 };
 
 namespace gs {
@@ -165,6 +197,16 @@ class global_supervisor {
   [[nodiscard]] std::vector<std::pair<std::string, pid>> local_children() const;
   /// The process running the child registered as `name`, as this node knows it.
   [[nodiscard]] std::optional<pid> whereis(const std::string& name) const;
+  /// How many children this node has started because the node running them was lost.
+  [[nodiscard]] std::uint64_t failovers() const noexcept;
+  /// Hands this node's children off to the other members and stops placing any here (see
+  /// Drain). Blocks (call it from a non-actor thread) until each child this node ran is reported
+  /// running elsewhere, or has no other member to go to, or `timeout` passes (`timeout`).
+  /// Irreversible for this server: a drained node is meant to leave.
+  [[nodiscard]] result<void> drain(duration timeout);
+  /// The newest snapshot of child `id` this node holds: its own child's, or the one its owner
+  /// sent here because this node would own it next (cluster/global_snapshot.hpp).
+  [[nodiscard]] std::optional<std::vector<char>> snapshot(const std::string& id) const;
   /// This node's server process.
   [[nodiscard]] pid server() const noexcept { return server_; }
 

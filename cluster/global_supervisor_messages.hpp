@@ -57,7 +57,9 @@ struct sync {
   std::vector<child_report> reports;
   bool reply = false;
   std::uint64_t seq = 0;  ///< the sender's counter over its syncs and reports
-  MSGPACK_DEFINE(from, records, reports, reply, seq);
+  bool draining = false;  ///< the sender is handing its children off before it leaves
+  std::vector<std::string> view;  ///< the sender's view (itself and its synced peers), sorted
+  MSGPACK_DEFINE(from, records, reports, reply, seq, draining, view);
 };
 
 /// One report changed; a report neither running nor failed withdraws the child.
@@ -68,18 +70,55 @@ struct report {
   MSGPACK_DEFINE(from, child, seq);
 };
 
+/// The sender's view changed (see "Bridge partitions" in global_supervisor.hpp).
+struct view_notice {
+  std::string from;
+  std::vector<std::string> view;
+  MSGPACK_DEFINE(from, view);
+};
+
+/// The sender is draining: it hands its children off and will leave; place nothing on it.
+struct drain_notice {
+  std::string from;
+  MSGPACK_DEFINE(from);
+};
+
+/// A child's snapshot, sent by its owner to the member that would own it next.
+struct snapshot_put {
+  std::string id;
+  std::uint64_t version = 0;  ///< the owner's hybrid clock when the child saved it
+  std::vector<char> state;
+  MSGPACK_DEFINE(id, version, state);
+};
+
+/// Asks the local server to drain (global_supervisor::drain).
+struct begin_drain {};
+
 /// A spec written on this node (start_child / terminate_child), to merge and broadcast.
 struct submit {
   child_record record;
 };
 
-/// Periodic re-evaluation (grace deadlines).
-struct tick {};
+/// Re-evaluate ownership now that a burst of events is handled (server::request_reconcile).
+struct reconcile_now {};
+
+/// Periodic re-evaluation (grace deadlines). Stamped when its timer fires, not when it is
+/// handled: a late firing means the whole process was stalled; a late handling only means a
+/// busy mailbox.
+struct tick {
+  time_point deadline{};
+  time_point fired{};
+};
 
 }  // namespace troupe::gs
 
 TROUPE_MESSAGE(troupe::gs::put, "troupe.global_supervisor.put");
 TROUPE_MESSAGE(troupe::gs::sync, "troupe.global_supervisor.sync");
 TROUPE_MESSAGE(troupe::gs::report, "troupe.global_supervisor.report");
+TROUPE_MESSAGE(troupe::gs::drain_notice, "troupe.global_supervisor.drain");
+TROUPE_MESSAGE(troupe::gs::view_notice, "troupe.global_supervisor.view");
+TROUPE_MESSAGE(troupe::gs::snapshot_put, "troupe.global_supervisor.snapshot_put");
+TROUPE_LOCAL_MESSAGE(troupe::gs::begin_drain, "troupe.global_supervisor.begin_drain");
 TROUPE_LOCAL_MESSAGE(troupe::gs::submit, "troupe.global_supervisor.submit");
+TROUPE_LOCAL_MESSAGE(troupe::gs::reconcile_now, "troupe.global_supervisor.reconcile_now");
 TROUPE_LOCAL_MESSAGE(troupe::gs::tick, "troupe.global_supervisor.tick");

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "cluster/global_supervisor_server.hpp"
+#include "cluster/global_snapshot.hpp"
 #include "cluster/node.hpp"
 #include "node/actor_factory.hpp"
 #include "node/log.hpp"
@@ -11,9 +12,8 @@
 namespace troupe::gs {
 namespace {
 
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+std::int64_t wall_ms(const clock& time) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(time.wall_now().time_since_epoch()).count();
 }
 
 bool restarts_after(restart_type policy, const exit_reason& reason) {
@@ -30,7 +30,8 @@ bool restarts_after(restart_type policy, const exit_reason& reason) {
 /// Runs after every event. Stops first (what this node must not run), then starts.
 void server::reconcile() {
   const bool quorum = quorum_ok();
-  const auto members = view();
+  const auto reachable = view();
+  const auto members = placement_view(reachable);
   if (quorum != had_quorum_) {
     had_quorum_ = quorum;
     // Members it has not heard from again may be a majority that ran everything meanwhile.
@@ -41,10 +42,14 @@ void server::reconcile() {
   for (auto& [id, c] : local_) {
     if (c.stopping) continue;
     auto s = specs_.find(id);
-    bool keep = quorum && s != specs_.end() && !s->second.removed && owner(s->second, members) == me_;
+    bool keep = quorum && !draining_ && s != specs_.end() && !s->second.removed && keeps(s->second, members);
     if (!keep) stop_local(c);
   }
-  if (quorum && may_start(members)) {
+  tell_view(reachable);
+  // In quorum mode a start also needs every peer of the view to see exactly this view: two
+  // overlapping "majorities" (a bridge partition) never agree with their common node.
+  const bool agreed = !quorum_enabled() || view_agreed(reachable);
+  if (quorum && agreed && !draining_ && may_start(reachable)) {
     for (auto& [id, r] : specs_) {
       if (r.removed || local_.contains(id)) continue;
       if (owner(r, members) != me_) {
@@ -55,14 +60,35 @@ void server::reconcile() {
       start_local(r);
     }
   }
+  replicate_snapshots();  // the view may have changed: each snapshot follows its child's successor
   publish();
 }
 
-bool server::quorum_ok() const {
+bool server::quorum_enabled() const {
   const std::size_t total = 1 + known_.size() - left_.size();  // members not left, this node included
-  bool enabled = options_.quorum == quorum_mode::on || (options_.quorum == quorum_mode::automatic && total >= 3);
-  if (!enabled) return true;
+  return options_.quorum == quorum_mode::on || (options_.quorum == quorum_mode::automatic && total >= 3);
+}
+
+bool server::quorum_ok() const {
+  if (!quorum_enabled()) return true;
+  const std::size_t total = 1 + known_.size() - left_.size();
   return view().size() * 2 > total;
+}
+
+bool server::view_agreed(const std::vector<std::string>& reachable) const {
+  for (auto& m : reachable) {
+    if (m == me_) continue;
+    auto it = peer_views_.find(m);
+    if (it == peer_views_.end() || it->second != reachable) return false;
+  }
+  return true;
+}
+
+void server::tell_view(const std::vector<std::string>& reachable) {
+  if (reachable == told_view_) return;
+  told_view_ = reachable;
+  for (auto& peer : up_)
+    node_.network().send_to_name(peer, options_.server_name, make_envelope<view_notice>(self(), view_notice{me_, reachable}));
 }
 
 /// Whether this node knows enough to start anything. A reachable peer whose sync has not
@@ -77,7 +103,52 @@ bool server::may_start(const std::vector<std::string>& members) const {
   std::size_t shared_total = 0;
   for (auto& m : node_.membership().members()) shared_total += m.state != member_state::left;
   const std::size_t total = std::max(1 + known_.size() - left_.size(), shared_total);
-  return members.size() == total || system().clock().now() >= settle_until_;
+  // A fresh node's count of members is only what it has heard of so far: it waits out the
+  // grace (found by the simulation: a restarted node synced with its first peer, counted two
+  // members, and started a child another node ran).
+  const auto now = system().clock().now();
+  return (members.size() == total && now >= fresh_until_) || now >= settle_until_;
+}
+
+std::vector<std::string> server::placement_view(const std::vector<std::string>& reachable) const {
+  auto out = reachable;
+  std::erase_if(out, [&](const std::string& n) { return n == me_ ? draining_ : draining_peers_.contains(n); });
+  return out;
+}
+
+bool server::keeps(const child_record& r, const std::vector<std::string>& members) {
+  auto o = owner(r, members);
+  if (!o) return false;  // pinned, and none of its nodes is placeable (this one included)
+  if (*o == me_) return true;
+  // Two copies (a partition healed without quorum): the one placement prefers between the two stays.
+  for (auto& n : members) {
+    if (n == me_) continue;
+    auto it = reports_.find(n);
+    if (it == reports_.end()) continue;
+    auto rep = it->second.find(r.id);
+    if (rep == it->second.end() || !rep->second.running) continue;
+    std::vector<std::string> pair{me_, n};
+    std::sort(pair.begin(), pair.end());
+    if (owner(r, pair) == n) return false;
+  }
+  // Preferences outrank stickiness: a preferred node is up and this one is not preferred.
+  if (!r.preferred.empty() && std::find(r.preferred.begin(), r.preferred.end(), me_) == r.preferred.end() &&
+      std::find(r.preferred.begin(), r.preferred.end(), *o) != r.preferred.end())
+    return false;
+  if (!options_.rebalance) return true;
+  return !rebalance_budget();
+}
+
+/// Takes one move from this second's budget; false when it is spent.
+bool server::rebalance_budget() {
+  auto now = system().clock().now();
+  if (now >= rebalance_window_ + std::chrono::seconds(1)) {
+    rebalance_window_ = now;
+    rebalanced_in_window_ = 0;
+  }
+  if (rebalanced_in_window_ >= options_.rebalance_per_second) return false;
+  ++rebalanced_in_window_;
+  return true;
 }
 
 std::vector<std::string> server::view() const {
@@ -104,9 +175,10 @@ bool server::running_elsewhere(const std::string& id, const std::vector<std::str
 }
 
 /// Whether the child may still run on a node lost less than the grace ago: it was reported
-/// there, or that node would own it (it may have started it before telling us).
+/// there, or that node would own it (it may have started it before telling us), or that node
+/// was lost before its sync arrived (it may run anything).
 bool server::held(const child_record& r, const std::vector<std::string>& members) const {
-  if (hold_until_.contains(r.id)) return true;
+  if (hold_until_.contains(r.id) || system().clock().now() < unknown_until_) return true;
   if (lost_at_.empty()) return false;
   auto wider = members;
   for (auto& [n, at] : lost_at_) wider.push_back(n);
@@ -139,12 +211,26 @@ void server::start_local(const child_record& r) {
   c.child = child;
   c.ref = monitor(child);  // a child already gone gives DOWN noproc: never missed
   c.stopping = false;
-  if (c.moved_at_ms == 0) c.moved_at_ms = wall_ms();
-  if (!r.name.empty() && options_.register_name)
-    if (auto ok = options_.register_name(r.name, child); !ok)
-      log()->warn("global child '{}': cannot register '{}': {}", r.id, r.name, ok.error().message());
+  if (c.moved_at_ms == 0) c.moved_at_ms = wall_ms(system().clock());
+  // The restore goes first: nobody else can know the pid before its name is registered.
+  if (auto snap = snapshots_.find(r.id); snap != snapshots_.end())
+    send(child, global_restore{r.id, snap->second.state});
+  c.named = false;
+  register_child_name(r.id, c, false);
   log()->info("global child '{}' started here as {}", r.id, child.to_string());
+  if (orphaned_.erase(r.id)) shared_->failovers.fetch_add(1, std::memory_order_relaxed);
   broadcast_report(report_of(r.id));
+}
+
+void server::register_child_name(const std::string& id, local_child& c, bool retry) {
+  auto spec = specs_.find(id);
+  if (c.named || c.stopping || spec == specs_.end() || spec->second.name.empty() || !options_.register_name) return;
+  auto ok = options_.register_name(spec->second.name, c.child);
+  c.named = ok.has_value();
+  if (c.named && retry) log()->info("global child '{}': registered '{}' on retry", id, spec->second.name);
+  if (!c.named && !retry)
+    log()->info("global child '{}': cannot register '{}' yet ({}); retrying every tick", id, spec->second.name,
+                ok.error().message());
 }
 
 void server::stop_local(local_child& c) {
@@ -162,7 +248,7 @@ void server::child_exited(std::string id, local_child& c, const exit_reason& rea
     local_.erase(id);  // stopped on purpose: report only now that it is dead (handoff)
     publish();
     broadcast_report(report_of(id));
-    return reconcile();
+    return request_reconcile();
   }
   auto policy = static_cast<restart_type>(spec->second.restart);
   if (!restarts_after(policy, reason)) {
@@ -224,11 +310,17 @@ void server::publish() {
           best = r->second, where = n;
     add(spec, where, best);
   }
-  std::lock_guard lock(shared_->mutex);
-  shared_->specs = specs_;
-  shared_->children = std::move(children);
-  shared_->local = std::move(local);
-  shared_->names = std::move(names);
+  {
+    std::lock_guard lock(shared_->mutex);
+    shared_->specs = specs_;
+    shared_->children = std::move(children);
+    shared_->local = std::move(local);
+    shared_->names = std::move(names);
+    shared_->draining = draining_;
+    auto placeable = placement_view(view());
+    shared_->placeable_peers = placeable.size() - std::count(placeable.begin(), placeable.end(), me_);
+  }
+  shared_->changed.notify_all();
 }
 
 }  // namespace troupe::gs

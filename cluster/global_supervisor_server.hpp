@@ -4,6 +4,7 @@
 /// `global_supervisor` handle. Internal to cluster/; the protocol is in global_supervisor.hpp.
 
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <memory>
@@ -16,6 +17,7 @@
 #include "cluster/global_supervisor_messages.hpp"
 #include "cluster/member.hpp"
 #include "node/actor.hpp"
+#include "transport/transport_config.hpp"
 
 namespace troupe::gs {
 
@@ -26,13 +28,24 @@ struct shared_state {
   std::vector<global_child_info> children;    ///< guarded by mutex
   std::vector<std::pair<std::string, pid>> local;
   std::map<std::string, pid> names;
+  std::map<std::string, std::vector<char>> snapshots;  ///< child id → newest snapshot held here
+  std::condition_variable changed;  ///< notified on every publish (drain waits on it)
+  bool draining = false;             ///< the server has begun draining
+  std::size_t placeable_peers = 0;   ///< peers children may move to
   std::atomic<std::uint64_t> clock{0};
+  /// Children this node started because the node running them was lost (not left or drained).
+  std::atomic<std::uint64_t> failovers{0};
+  /// Where wall time comes from: the node's clock (virtual in a simulation).
+  const troupe::clock* time = nullptr;
 
   /// A version greater than every one seen or issued here. @threadsafe
   std::uint64_t next_version() noexcept;
   /// Moves the clock past `v`. @threadsafe
   void observe(std::uint64_t v) noexcept;
 };
+
+/// The takeover grace when none is configured (see "Quorum mode" in global_supervisor.hpp).
+duration default_takeover_grace(const transport::transport_config& c);
 
 /// True when `a` replaces `b` (greater version, then greater origin).
 bool newer(const child_record& a, const child_record& b) noexcept;
@@ -54,6 +67,9 @@ class server final : public actor {
     std::uint32_t restarts = 0;
     std::deque<time_point> exits;  ///< within the restart window
     std::int64_t moved_at_ms = 0;
+    /// Its global name is registered to it. A handoff may find the name still held by the
+    /// copy that just stopped elsewhere (its release is in flight): the tick tries again.
+    bool named = false;
   };
 
   // Handlers.
@@ -63,7 +79,11 @@ class server final : public actor {
   void on_report(const report& r);
   void on_member(const member_event& e);
   void on_down(const down_msg& d);
-  void on_tick();
+  void on_tick(const tick& t);
+  void on_drain_notice(const std::string& from);
+  void on_begin_drain();
+  void on_save_snapshot(const pid& from, std::vector<char> state);
+  void on_snapshot_put(const snapshot_put& s);
   void subscribe();
   bool fresh(const std::string& from, std::uint64_t seq);
 
@@ -79,7 +99,14 @@ class server final : public actor {
   // Ownership.
   void reconcile();
   [[nodiscard]] bool quorum_ok() const;
+  [[nodiscard]] bool quorum_enabled() const;
+  /// This node and the reachable, synced peers (quorum counts these).
   [[nodiscard]] std::vector<std::string> view() const;
+  /// The view without draining nodes: where children may be placed.
+  [[nodiscard]] std::vector<std::string> placement_view(const std::vector<std::string>& reachable) const;
+  /// Whether a child running here stays here (see "Ownership" in global_supervisor.hpp).
+  [[nodiscard]] bool keeps(const child_record& r, const std::vector<std::string>& members);
+  [[nodiscard]] bool rebalance_budget();
   [[nodiscard]] bool may_start(const std::vector<std::string>& members) const;
   [[nodiscard]] std::optional<std::string> owner(const child_record& r, const std::vector<std::string>& members) const;
   [[nodiscard]] bool running_elsewhere(const std::string& id, const std::vector<std::string>& members) const;
@@ -93,6 +120,24 @@ class server final : public actor {
   void give_up(const std::string& id);
   void remove_spec(const std::string& id);
   void publish();
+  /// `late`: how late the tick's timer fired (not how late it was handled).
+  void detect_stall(duration late, time_point now);
+  void schedule_tick();
+  /// Runs `reconcile` once the events queued now are handled (see the definition).
+  void request_reconcile();
+  void register_child_name(const std::string& id, local_child& c, bool retry);
+
+  // Snapshots (cluster/global_snapshot.hpp).
+  struct snapshot {
+    std::uint64_t version = 0;
+    std::vector<char> state;
+    std::string sent_to;  ///< the successor that has this version (own children only)
+  };
+  /// The member that would own `r` if this node were gone.
+  [[nodiscard]] std::optional<std::string> successor(const child_record& r) const;
+  void replicate_snapshots();
+  /// Publishes (or with null, withdraws) the snapshot of `id` for `global_supervisor::snapshot`.
+  void share_snapshot(const std::string& id, const std::vector<char>* state);
 
   node& node_;
   global_supervisor_options options_;
@@ -106,6 +151,9 @@ class server final : public actor {
   std::map<std::string, std::uint64_t> last_seq_;  ///< per peer: the newest seq applied
   /// After gaining quorum, starts wait until every member not left is synced, or this passes.
   time_point settle_until_{};
+  /// Until then this server is fresh: it has not heard from every member yet and does not know
+  /// how many there are (a peer's gossip naming the others may still be on its way).
+  time_point fresh_until_{};
   std::map<std::string, child_record> specs_;
   std::map<std::string, std::map<std::string, child_report>> reports_;  ///< node → id → report
   std::map<std::string, local_child> local_;
@@ -116,6 +164,19 @@ class server final : public actor {
   std::set<std::string> left_;   ///< peers that left
   std::map<std::string, time_point> lost_at_;       ///< nodes lost (down, not left) recently
   std::map<std::string, time_point> hold_until_;    ///< child id → not before
+  time_point unknown_until_{};  ///< a peer was lost before its sync arrived: no child starts before this
+  std::set<std::string> orphaned_;                  ///< ids that ran on a lost node: a start here is a failover
+  bool reconcile_pending_ = false;
+  std::map<std::string, std::vector<std::string>> peer_views_;  ///< each synced peer's last view
+  std::vector<std::string> told_view_;  ///< the view last broadcast
+  /// Every peer of `reachable` reports exactly `reachable` as its view.
+  [[nodiscard]] bool view_agreed(const std::vector<std::string>& reachable) const;
+  void tell_view(const std::vector<std::string>& reachable);
+  bool draining_ = false;                           ///< this node is handing its children off
+  std::set<std::string> draining_peers_;
+  std::map<std::string, snapshot> snapshots_;       ///< child id → newest snapshot known here
+  time_point rebalance_window_{};
+  std::size_t rebalanced_in_window_ = 0;
 };
 
 }  // namespace troupe::gs

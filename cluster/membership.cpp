@@ -93,7 +93,7 @@ void membership_view::publish(std::vector<member> members, const member* changed
 
 class membership_process final : public actor {
  public:
-  membership_process(transport::transport& net, membership_view& view, membership_config config)
+  membership_process(transport::network& net, membership_view& view, membership_config config)
       : net_(net), view_(view), config_(config) {}
 
  protected:
@@ -186,14 +186,14 @@ class membership_process final : public actor {
       for (auto& s : subscribers_) send(s, event_of(*changed));
   }
 
-  transport::transport& net_;
+  transport::network& net_;
   membership_view& view_;
   membership_config config_;
   std::map<std::string, member> members_;
   std::vector<pid> subscribers_;
 };
 
-pid start_membership(actor_system& sys, transport::transport& net, membership_view& view, membership_config config) {
+pid start_membership(actor_system& sys, transport::network& net, membership_view& view, membership_config config) {
   pid me = sys.spawn<membership_process>(net, view, config);
   // Subscribe now, not in the process's first turn: a seed dialled right after this returns
   // must not come up unseen.

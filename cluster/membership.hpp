@@ -28,7 +28,7 @@
 
 #include "cluster/member.hpp"
 #include "node/actor_system.hpp"
-#include "transport/transport.hpp"
+#include "transport/network.hpp"
 
 namespace troupe {
 
@@ -58,7 +58,7 @@ class membership_view {
 };
 
 /// Starts the membership process of a node; `view` must outlive it.
-pid start_membership(actor_system& sys, transport::transport& net, membership_view& view, membership_config config = {});
+pid start_membership(actor_system& sys, transport::network& net, membership_view& view, membership_config config = {});
 
 /// Asks the membership process to send `subscriber` a member_event for every change (and one
 /// for every current member at once).

@@ -6,13 +6,24 @@ namespace troupe {
 
 node::node(node_config config) : config_(std::move(config)) {}
 
-result<std::unique_ptr<node>> node::start(node_config config) {
+result<std::unique_ptr<node>> node::start(node_config config) { return start(std::move(config), node_runtime{}); }
+
+result<std::unique_ptr<node>> node::start(node_config config, node_runtime runtime) {
   if (config.name.empty()) return fail(errc::invalid_argument, "a node needs a name");
   std::unique_ptr<node> n(new node(std::move(config)));
-  n->system_ = std::make_unique<actor_system>(
-      actor_system_config{.node_name = n->config_.name, .creation = n->config_.creation, .threads = n->config_.threads});
+  n->system_ = std::make_unique<actor_system>(actor_system_config{.node_name = n->config_.name,
+                                                                  .creation = n->config_.creation,
+                                                                  .threads = n->config_.threads,
+                                                                  .deterministic = runtime.deterministic,
+                                                                  .shared_clock = runtime.shared_clock});
   n->spawner_ = start_spawner(*n->system_);
-  n->net_ = std::make_unique<transport::transport>(*n->system_, n->config_.transport);
+  if (runtime.make_network) {
+    n->net_ = runtime.make_network(*n->system_);
+  } else {
+    auto zmq = std::make_unique<transport::transport>(*n->system_, n->config_.transport);
+    n->zmq_ = zmq.get();
+    n->net_ = std::move(zmq);
+  }
   if (auto r = n->net_->start(); !r) return std::unexpected(r.error());
   start_membership(*n->system_, *n->net_, n->membership_, n->config_.membership);
   for (auto& seed : n->config_.seeds)

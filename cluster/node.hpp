@@ -8,6 +8,7 @@
 /// (*n)->system().spawn<my_actor>();
 /// ```
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,17 +31,34 @@ struct node_config {
   membership_config membership;
 };
 
+/// What a node runs on when not the defaults (a thread pool, the machine's clock, ZeroMQ): how
+/// the deterministic simulation builds many nodes in one process (tests/simulation).
+struct node_runtime {
+  /// Run on a `stepped_executor`: nothing runs until the owner steps `system().stepper()`.
+  bool deterministic = false;
+  /// With `deterministic`: a virtual clock shared with other nodes (see actor_system_config).
+  const clock* shared_clock = nullptr;
+  /// Builds the node's network over its runtime; empty: the ZeroMQ transport of
+  /// `node_config::transport`.
+  std::function<std::unique_ptr<transport::network>(actor_system&)> make_network;
+};
+
 class node {
  public:
   /// Starts the runtime, binds the transport, starts the system processes, dials the seeds.
   static result<std::unique_ptr<node>> start(node_config config);
+  /// Same, on the given runtime (executor, clock, network).
+  static result<std::unique_ptr<node>> start(node_config config, node_runtime runtime);
   /// Stops everything (processes get shutdown, peers get BYE).
   ~node();
   node(const node&) = delete;
   node& operator=(const node&) = delete;
 
   [[nodiscard]] actor_system& system() noexcept { return *system_; }
-  [[nodiscard]] transport::transport& net() noexcept { return *net_; }
+  /// The ZeroMQ transport. Only for a node started with the default runtime.
+  [[nodiscard]] transport::transport& net() noexcept { return *zmq_; }
+  /// The network linking this node to its peers, whatever it is.
+  [[nodiscard]] transport::network& network() noexcept { return *net_; }
   [[nodiscard]] const std::string& name() const noexcept { return config_.name; }
   [[nodiscard]] std::string address() const { return net_->address(); }
   /// This node's spawner (see node/spawner.hpp).
@@ -57,7 +75,8 @@ class node {
 
   node_config config_;
   std::unique_ptr<actor_system> system_;
-  std::unique_ptr<transport::transport> net_;
+  std::unique_ptr<transport::network> net_;
+  transport::transport* zmq_ = nullptr;  // net_, when it is the ZeroMQ transport
   pid spawner_;
   membership_view membership_;
   bool stopped_ = false;

@@ -6,6 +6,7 @@
 #include "node/actor_system.hpp"
 #include "node/log.hpp"
 #include "node/spawner.hpp"
+#include "node/sys_support.hpp"
 
 namespace troupe {
 namespace {
@@ -20,7 +21,10 @@ bool erase_first(Vec& v, Pred pred) {
 
 }  // namespace
 
-actor::actor() = default;
+actor::actor()
+    : started_at_us_(std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count()) {}
 
 actor::~actor() { local_clear(); }
 
@@ -55,6 +59,7 @@ void actor::wake() noexcept { system_->executor().schedule(this); }
 void actor::resume() noexcept {
   if (terminated_) return;
   status_.store(process_status::running, std::memory_order_relaxed);
+  ++turns_;
   if (!started_) {
     started_ = true;
     guarded([this] {
@@ -121,16 +126,27 @@ bool actor::drain_inbox(std::size_t limit) {
       local_push(e);
     }
   }
+  if (moved) note_high_water();
   return moved;
 }
 
 void actor::dispatch(envelope* raw) {
-  envelope_ptr e(raw);
+  // One test on the common path: a sys request, or a sys switch (suspended, tracing) is on.
+  if (raw->type->system || sys_flags_.load(std::memory_order_relaxed) != 0) [[unlikely]]
+    return dispatch_debug(raw);
+  deliver_to_handlers(envelope_ptr(raw), false);
+}
+
+void actor::deliver_to_handlers(envelope_ptr e, bool traced) {
   if (holds<detail::timed_message>(*e)) {
     auto& t = payload<detail::timed_message>(*e);
     if (!t.state->try_deliver()) return;  // cancelled after it fired
     e = std::move(t.inner);
+    if (e->type->system) [[unlikely]]
+      return handle_system_message(std::move(e));
   }
+  if (traced) [[unlikely]]
+    trace_in(*e);
   if (e->is_reply() || pending_) {
     bool consumed = false;
     guarded([&] { consumed = intercept_call_traffic(*e); });
@@ -178,6 +194,7 @@ void actor::local_push(envelope* e) noexcept {
     local_head_ = e;
   local_tail_ = e;
   local_size_.store(local_size_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  ++received_;
 }
 
 envelope* actor::local_pop() noexcept {
@@ -191,6 +208,7 @@ envelope* actor::local_pop() noexcept {
 
 void actor::local_clear() noexcept {
   while (envelope* e = local_pop()) destroy_envelope(e);
+  clear_held();
 }
 
 envelope* actor::local_take_if(const std::function<bool(envelope&)>& pred) noexcept {
@@ -333,9 +351,16 @@ void actor::on_down_signal(const pid& from, ref_id ref, const exit_reason& reaso
 // --- calls ----------------------------------------------------------------------------------------------
 
 void detail::send_reply(actor& self, const envelope& request, envelope_ptr reply) {
-  reply->from = self.self();
   reply->correlation = request.correlation | envelope::reply_bit;
-  self.system().deliver(request.from, std::move(reply));
+  self.send_envelope(request.from, std::move(reply));
+}
+
+void actor::send_envelope(const pid& to, envelope_ptr e) {
+  e->from = self_;
+  ++sent_;
+  if (sys_flags_.load(std::memory_order_relaxed) & sys_tracing) [[unlikely]]
+    trace_out(to, *e);
+  system_->deliver(to, std::move(e));
 }
 
 reply_to actor::current_call() const noexcept {
@@ -354,7 +379,7 @@ void actor::start_request(const pid& to, envelope_ptr req, duration timeout,
   p.monitor = monitor(to);
   p.timer = send_after(self_, timeout, detail::call_timeout{ref});
   req->correlation = ref;
-  system_->deliver(to, std::move(req));
+  send_envelope(to, std::move(req));
 }
 
 bool actor::intercept_call_traffic(envelope& e) {
@@ -514,6 +539,8 @@ process_info actor::info() const {
   i.status = status_.load(std::memory_order_relaxed);
   i.mailbox_length = mailbox_size();
   i.messages_handled = handled_.load(std::memory_order_relaxed);
+  i.mailbox_high_water = high_water_.load(std::memory_order_relaxed);
+  i.suspended = (sys_flags_.load(std::memory_order_relaxed) & sys_suspended) != 0;
   std::lock_guard lock(info_lock_);
   i.trap_exit = trap_exit_.load(std::memory_order_relaxed);
   i.registered_name = name_;

@@ -44,11 +44,17 @@
 #include "node/error.hpp"
 #include "node/process_info.hpp"
 #include "node/reply_to.hpp"
+#include "node/sys_state.hpp"
 #include "node/timer_queue.hpp"
 
 namespace troupe {
 
 class actor_system;
+
+namespace detail {
+struct sys_support;
+struct sys_handlers;
+}  // namespace detail
 
 class actor {
  public:
@@ -126,6 +132,22 @@ class actor {
   [[nodiscard]] process_info info() const;
   [[nodiscard]] std::uint64_t mailbox_size() const noexcept;
 
+  // --- sys: debugging a live process (node/sys.hpp) ----------------------------------------------
+  /// Makes `state` what `sys::get_state` shows and `sys::replace_state` sets: a member of this
+  /// process (or of the closure a function actor was spawned from), of a `sys_packable` type.
+  /// Call it before the first sys request: in the constructor, `init` or `make_behavior`.
+  /// For several fields, expose a struct holding them, or override `sys_get_state` and
+  /// `sys_replace_state`. @note Owning actor only.
+  template <class T>
+  void expose_state(T& state) {
+    static_assert(sys_packable<T>, "sys can show only MessagePack-serialisable states (see node/sys_state.hpp)");
+    set_state_access({[&state](msgpack::sbuffer& out) { pack_state(out, state); },
+                      [&state](const msgpack::object& o) { unpack_state(o, state); }});
+  }
+  /// Sends a ready envelope from this process: the path every send of a process takes, where sys
+  /// counts it and, while tracing, records it. Sets the envelope's sender. @note Owning actor only.
+  void send_envelope(const pid& to, envelope_ptr e);
+
  protected:
   /// The handlers the process starts with. Called once, in the process, before `on_start`.
   virtual behavior make_behavior() { return {}; }
@@ -138,11 +160,21 @@ class actor {
   /// A message no handler matched: logged and counted, then dropped.
   void unhandled(envelope& e);
 
+  /// The state `sys::get_state` shows, as one MessagePack value. The default encodes what
+  /// `expose_state` was given, else fails with `not_found` (no inspectable state). Behaviours
+  /// whose state the runtime knows override it (gen_statem: [state, data]; agent: its state).
+  /// It runs in the process, between two messages; an exception becomes the request's error.
+  virtual result<msgpack_value> sys_get_state();
+  /// Replaces the state with `state` for `sys::replace_state`; same default. Fails with `codec`
+  /// (changing nothing) when the value does not fit the state's type.
+  virtual result<void> sys_replace_state(const msgpack::object& state);
+
  private:
   friend class actor_system;
   friend class blocking_actor;
   friend class scoped_actor;
   friend void detail::run_turn(actor*) noexcept;
+  friend struct detail::sys_handlers;
   friend void intrusive_add_ref(actor* a) noexcept;
   friend void intrusive_release(actor* a) noexcept;
 
@@ -157,6 +189,8 @@ class actor {
   void finish_turn() noexcept;
   bool drain_inbox(std::size_t limit);
   void dispatch(envelope* e);
+  void dispatch_debug(envelope* e);
+  void deliver_to_handlers(envelope_ptr e, bool traced);
   template <class F>
   bool guarded(F&& f) noexcept;
 
@@ -193,12 +227,28 @@ class actor {
   void note_activity();
   void arm_receive_timer(duration after);
 
+  // sys (actor_sys.cpp): requests answered by the runtime, suspension and the trace.
+  void set_state_access(detail::state_access access);
+  detail::sys_support& sys_support();
+  void note_high_water() noexcept;
+  void handle_system_message(envelope_ptr e);
+  bool must_hold(const envelope& e) const noexcept;
+  void hold(envelope* e) noexcept;
+  void release_held() noexcept;
+  void clear_held() noexcept;
+  void trace_in(const envelope& e);
+  void trace_out(const pid& to, const envelope& e);
+
   std::atomic<std::uint32_t> refs_{1};
   std::atomic<bool> scheduled_{false};
   std::atomic<process_status> status_{process_status::runnable};
   /// Set from other threads for exits that must not wait behind queued messages.
   static constexpr std::uint8_t urgent_kill = 1, urgent_shutdown = 2;
   std::atomic<std::uint8_t> urgent_{0};
+  /// sys switches, read at each message: one test of this byte when none is on. Written by the
+  /// owner; read by introspection from other threads.
+  static constexpr std::uint8_t sys_suspended = 1, sys_tracing = 2;
+  std::atomic<std::uint8_t> sys_flags_{0};
   bool started_ = false;
   bool detached_ = false;  // run by a thread of its own (blocking_actor), not the executor
   std::atomic<bool> trap_exit_{false};
@@ -217,6 +267,12 @@ class actor {
   time_point last_activity_{};
   timer_handle receive_timer_;
   std::atomic<std::uint64_t> handled_{0};
+  std::uint64_t received_ = 0;  // owner only, like the two below
+  std::uint64_t sent_ = 0;
+  std::uint64_t turns_ = 0;
+  std::atomic<std::uint64_t> high_water_{0};
+  std::int64_t started_at_us_ = 0;
+  std::unique_ptr<detail::sys_support> sys_;  // exposed state, trace, held mail: allocated on first use
   std::unique_ptr<std::unordered_map<ref_id, pending_call>> pending_;  // calls in flight, rare: allocated on first use
 
   // Read by introspection from other threads; written by the owner under info_lock_.

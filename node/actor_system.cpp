@@ -27,12 +27,14 @@ actor_system::actor_system(actor_system_config config)
       creation_(config_.creation ? config_.creation : pick_creation()) {
   if (config_.batch == 0) config_.batch = 1;
   if (config_.deterministic) {
-    clock_ = std::make_unique<manual_clock>();
+    if (!config_.shared_clock) owned_clock_ = std::make_unique<manual_clock>();
+    clock_ = config_.shared_clock ? config_.shared_clock : owned_clock_.get();
     auto stepper = std::make_unique<stepped_executor>();
     stepper_ = stepper.get();
     executor_ = std::move(stepper);
   } else {
-    clock_ = std::make_unique<steady_clock>();
+    owned_clock_ = std::make_unique<steady_clock>();
+    clock_ = owned_clock_.get();
     std::size_t threads = config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
     config_.threads = threads;
     executor_ = std::make_unique<asio_executor>(threads, [this] { fire_timers(); });
@@ -193,7 +195,7 @@ void actor_system::fire_timers() {
 }
 
 void actor_system::advance_time(duration d) {
-  if (auto* m = dynamic_cast<manual_clock*>(clock_.get())) m->advance(d);
+  if (auto* m = dynamic_cast<manual_clock*>(owned_clock_.get())) m->advance(d);
   fire_timers();
 }
 

@@ -42,6 +42,10 @@ struct actor_system_config {
   std::size_t batch = 128;
   /// Run on a `stepped_executor` with a `manual_clock`: nothing runs until the test steps it.
   bool deterministic = false;
+  /// In deterministic mode, read time from this clock instead of a private manual clock: how a
+  /// simulation gives many nodes one virtual time. The caller owns it, moves it on, and then
+  /// calls `advance_time({})` on each system to fire the timers now due.
+  const troupe::clock* shared_clock = nullptr;
 };
 
 /// Counters that never go down. @threadsafe
@@ -135,7 +139,8 @@ class actor_system {
   [[nodiscard]] troupe::executor& executor() noexcept { return *executor_; }
   /// The stepped executor in deterministic mode, else null.
   [[nodiscard]] stepped_executor* stepper() noexcept { return stepper_; }
-  /// In deterministic mode: moves the manual clock on and fires the timers now due.
+  /// In deterministic mode: moves the manual clock on (not a shared one) and fires the timers
+  /// now due.
   void advance_time(duration d);
   /// Installs the router for remote pids (null removes it). Removing waits until no thread is
   /// still inside the old router, so its owner may then be destroyed.
@@ -176,7 +181,8 @@ class actor_system {
   actor_system_config config_;
   node_index node_;
   std::uint32_t creation_;
-  std::unique_ptr<troupe::clock> clock_;
+  std::unique_ptr<troupe::clock> owned_clock_;
+  const troupe::clock* clock_ = nullptr;  // owned_clock_, or the config's shared clock
   std::unique_ptr<troupe::executor> executor_;
   stepped_executor* stepper_ = nullptr;
   timer_queue timers_;
@@ -217,7 +223,7 @@ class actor_system {
 
 template <message T>
 void actor::send(const pid& to, T&& msg) {
-  system_->deliver(to, make_envelope<std::remove_cvref_t<T>>(self_, std::forward<T>(msg)));
+  send_envelope(to, make_envelope<std::remove_cvref_t<T>>(self_, std::forward<T>(msg)));
 }
 
 template <message T>
@@ -230,7 +236,7 @@ void actor::reply(const reply_to& to, R&& msg) {
   if (!to) return;
   auto e = make_envelope<std::remove_cvref_t<R>>(self_, std::forward<R>(msg));
   e->correlation = to.ref | envelope::reply_bit;
-  system_->deliver(to.caller, std::move(e));
+  send_envelope(to.caller, std::move(e));
 }
 
 template <message Resp, message Req, class F>

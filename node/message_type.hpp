@@ -35,6 +35,9 @@ struct message_type {
   /// True for the runtime's own control signals (link, monitor, exit...), which a process
   /// handles itself instead of passing to its handlers.
   bool signal = false;
+  /// True for sys requests (node/sys.hpp): ordinary, ordered messages that the runtime answers
+  /// for every process, before its handlers see them, even while it is suspended.
+  bool system = false;
 };
 
 /// Specialised by TROUPE_MESSAGE; a type without a specialisation is not a message.
@@ -74,10 +77,10 @@ void encode_as(const envelope& e, msgpack::sbuffer& out) {
 template <class T>
 envelope* decode_as(const msgpack::object& body, pid from);
 
-template <class T, bool Wire, bool Signal>
+template <class T, bool Wire, bool Signal, bool System = false>
 const message_type& make_message_type(std::string_view name) {
   static const message_type t = [name] {
-    message_type m{name, &destroy_as<T>, nullptr, nullptr, Signal};
+    message_type m{name, &destroy_as<T>, nullptr, nullptr, Signal, System};
     if constexpr (Wire) {
       m.encode = &encode_as<T>;
       m.decode = &decode_as<T>;
@@ -141,6 +144,15 @@ envelope* detail::decode_as(const msgpack::object& body, pid from) {
     static constexpr bool wire = false;                                                  \
     static inline const ::troupe::message_type& type =                                   \
         ::troupe::detail::make_message_type<T, false, false>(NAME);                      \
+  }
+
+/// Declares a sys request (internal to Troupe, see node/sys_messages.hpp).
+#define TROUPE_SYSTEM_MESSAGE(T, NAME)                                                   \
+  template <>                                                                            \
+  struct troupe::message_traits<T> {                                                     \
+    static constexpr bool wire = true;                                                   \
+    static inline const ::troupe::message_type& type =                                   \
+        ::troupe::detail::make_message_type<T, true, false, true>(NAME);                 \
   }
 
 /// Declares a runtime control signal (internal to Troupe).

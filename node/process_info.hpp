@@ -24,6 +24,11 @@ struct process_info {
   process_status status = process_status::waiting;
   std::uint64_t mailbox_length = 0;
   std::uint64_t messages_handled = 0;
+  /// The longest the mailbox has been (queued and not yet handled), measured each time the
+  /// process takes in new mail; an operator's sign of a process that falls behind.
+  std::uint64_t mailbox_high_water = 0;
+  /// Stopped by `sys::suspend`: it keeps its mail, handling none but sys requests, until resumed.
+  bool suspended = false;
   bool trap_exit = false;
   std::string registered_name;
   std::vector<pid> links;

@@ -4,15 +4,18 @@
 
 namespace troupe {
 
-std::unique_ptr<cluster_services> start_cluster_services(node& n) {
+std::unique_ptr<cluster_services> start_cluster_services(node& n, cluster_services_options options_in) {
   auto s = std::make_unique<cluster_services>();
-  s->names = start_global_registry(n.system(), n.net());
-  s->groups = start_process_groups(n.system(), n.net());
+  s->names = start_global_registry(n.system(), n.network());
+  s->groups = start_process_groups(n.system(), n.network());
   global_supervisor_options gs;
   gs.register_name = [names = s->names.get()](const std::string& name, const pid& p) { return names->register_name(name, p); };
   gs.unregister_name = [names = s->names.get()](const std::string& name, const pid& p) { names->unregister_name(name, p); };
+  gs.rebalance = options_in.rebalance;
   s->supervisor = start_global_supervisor(n, std::move(gs));
   admin_options options;
+  options.supervisor = s->supervisor.get();
+  options.drain = std::move(options_in.on_drain);
   // The hooks run inside the admin process: both read local snapshots and never block.
   options.global_names = [names = s->names.get()] { return names->registered_names(); };
   options.global_groups = [groups = s->groups.get()] {

@@ -11,6 +11,7 @@
 /// services->names->register_name("db", pid);
 /// ```
 
+#include <functional>
 #include <memory>
 
 #include "cluster/global_supervisor.hpp"
@@ -27,8 +28,17 @@ struct cluster_services {
   pid admin;
 };
 
-/// Starts the global registry, the process groups and the admin process of `n`. Stop the node
-/// first (its admin process reads the registry and the groups), then destroy the result.
-std::unique_ptr<cluster_services> start_cluster_services(node& n);
+struct cluster_services_options {
+  /// What `troupectl drain` on this node does: start the node's graceful exit (drain the global
+  /// supervisor, then stop) and return at once. Unset: the admin refuses to drain.
+  std::function<void()> on_drain;
+  /// Move running global children to members that join (global_supervisor_options::rebalance).
+  bool rebalance = false;
+};
+
+/// Starts the global registry, the process groups, the global supervisor and the admin process
+/// of `n`. Stop the node first (its admin process reads the registry and the groups), then
+/// destroy the result.
+std::unique_ptr<cluster_services> start_cluster_services(node& n, cluster_services_options options = {});
 
 }  // namespace troupe

@@ -13,10 +13,15 @@
 #include <chrono>
 #include <cstdint>
 
+#include "node/clock.hpp"
+
 namespace troupe {
 
 class global_clock {
  public:
+  /// Reads wall time from `time` (the node's clock: a simulation's is virtual).
+  explicit global_clock(const clock& time) : time_(time) {}
+
   /// A fresh stamp, larger than every stamp issued or observed before. @threadsafe
   std::uint64_t next() noexcept {
     std::uint64_t last = last_.load(std::memory_order_relaxed);
@@ -33,11 +38,11 @@ class global_clock {
   }
 
  private:
-  static std::uint64_t wall_micros() noexcept {
-    return std::uint64_t(std::chrono::duration_cast<std::chrono::microseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count());
+  std::uint64_t wall_micros() const noexcept {
+    return std::uint64_t(
+        std::chrono::duration_cast<std::chrono::microseconds>(time_.wall_now().time_since_epoch()).count());
   }
+  const clock& time_;
   std::atomic<std::uint64_t> last_{0};
 };
 

@@ -2,8 +2,8 @@
 /// @file
 /// `global_peers`: how a replica server reaches the servers of the same name on its peers.
 ///
-/// It wraps the transport behind a lock so that the server never touches a transport that is
-/// gone: the owner (`global_registry`, `process_groups`) calls `detach()` before the transport
+/// It wraps the network behind a lock so that the server never touches a network that is
+/// gone: the owner (`global_registry`, `process_groups`) calls `detach()` before the network
 /// may be destroyed, and every later send is a no-op. Sends go by name (`send_to_name`), so a
 /// server needs no pid of its peers and a restarted peer is reached at once.
 
@@ -12,13 +12,13 @@
 #include <vector>
 
 #include "node/message_type.hpp"
-#include "transport/transport.hpp"
+#include "transport/network.hpp"
 
 namespace troupe {
 
 class global_peers {
  public:
-  global_peers(transport::transport& net, std::string service) : net_(&net), service_(std::move(service)) {}
+  global_peers(transport::network& net, std::string service) : net_(&net), service_(std::move(service)) {}
 
   /// The name the servers are registered under on every node.
   [[nodiscard]] const std::string& service() const noexcept { return service_; }
@@ -42,7 +42,7 @@ class global_peers {
 
  private:
   mutable std::mutex mutex_;
-  transport::transport* net_;
+  transport::network* net_;
   std::string service_;
 };
 

@@ -5,11 +5,11 @@
 
 namespace troupe {
 
-global_registry::global_registry(actor_system& system, transport::transport& net, global_registry_options options)
+global_registry::global_registry(actor_system& system, transport::network& net, global_registry_options options)
     : system_(system),
       table_(std::make_shared<name_table>(system)),
       peers_(std::make_shared<global_peers>(net, options.server_name)) {
-  server_ = system.spawn<global_registry_server>(table_, peers_, options.on_conflict);
+  server_ = system.spawn<global_registry_server>(table_, peers_, options.on_conflict, options.sync_interval);
   table_->set_server(server_);
   // Peers reach the server by this name; without it this node would only ever see its own names.
   if (auto r = system.register_name(options.server_name, server_); !r)
@@ -42,7 +42,7 @@ std::vector<std::pair<std::string, pid>> global_registry::registered_names() con
   return out;
 }
 
-std::unique_ptr<global_registry> start_global_registry(actor_system& system, transport::transport& net,
+std::unique_ptr<global_registry> start_global_registry(actor_system& system, transport::network& net,
                                                        global_registry_options options) {
   return std::make_unique<global_registry>(system, net, std::move(options));
 }

@@ -48,6 +48,10 @@
 /// - A partial partition (A sees B and C, B and C do not see each other) can leave B and C with
 ///   different views until one of them reconnects; see docs/registry_consistency.md.
 /// - Messages in flight to a lost peer are dropped; the sync on reconnection repairs that.
+/// - A replica that drops an entry because it loses a conflict, and later sees the winner
+///   withdrawn, would miss the loser for good if its owner never met the winner. So every
+///   server also sends its full set to every peer each `sync_interval` (anti-entropy; found by
+///   the deterministic simulation).
 ///
 /// Threading: every member is @threadsafe. `whereis` and `registered_names` are lock-free
 /// snapshot reads and never message anyone, so they are cheap from handlers too. Writes are
@@ -76,12 +80,14 @@ struct global_registry_options {
   conflict_policy on_conflict = conflict_policy::exit;
   /// The local name of the registry server on every node (all nodes must agree).
   std::string server_name = "troupe.global_registry";
+  /// How often each server sends its own entries to every peer (anti-entropy; 0: never).
+  duration sync_interval = std::chrono::seconds(2);
 };
 
 class global_registry final : public name_service {
  public:
   /// Starts the registry server on `system`, talking to peers through `net`.
-  global_registry(actor_system& system, transport::transport& net, global_registry_options options = {});
+  global_registry(actor_system& system, transport::network& net, global_registry_options options = {});
   /// Stops the server and detaches from the transport.
   ~global_registry() override;
   global_registry(const global_registry&) = delete;
@@ -123,7 +129,7 @@ class global_registry final : public name_service {
 };
 
 /// Starts the global registry of a node: the one line a node needs.
-[[nodiscard]] std::unique_ptr<global_registry> start_global_registry(actor_system& system, transport::transport& net,
+[[nodiscard]] std::unique_ptr<global_registry> start_global_registry(actor_system& system, transport::network& net,
                                                                      global_registry_options options = {});
 
 /// Calls the holder of global `name` from a non-actor thread; `noproc` if no one holds it.

@@ -3,9 +3,19 @@
 #include "node/actor_system.hpp"
 
 namespace troupe {
+namespace detail {
+/// Time for the periodic full sync (anti-entropy).
+struct global_names_resync {};
+}  // namespace detail
+}  // namespace troupe
+
+TROUPE_LOCAL_MESSAGE(troupe::detail::global_names_resync, "troupe.global.resync");
+
+namespace troupe {
 
 behavior global_registry_server::make_behavior() {
   return {
+      [this](const detail::global_names_resync&) { on_resync(); },
       [this](const detail::global_name_watch& w) { on_watch(w); },
       [this](const down_msg& d) { on_down(d); },
       [this](const global_name_added& a) { on_added(a); },
@@ -21,6 +31,12 @@ void global_registry_server::on_start() {
   // would at worst be synced twice, which is harmless).
   peers_->monitor_nodes(self(), true);
   for (const auto& node : peers_->up()) send_sync(node, true);
+  if (sync_interval_ > duration{0}) send_after(self(), sync_interval_, detail::global_names_resync{});
+}
+
+void global_registry_server::on_resync() {
+  for (const auto& node : peers_->up()) send_sync(node, false);
+  send_after(self(), sync_interval_, detail::global_names_resync{});
 }
 
 void global_registry_server::send_sync(const std::string& node, bool reply) {

@@ -22,8 +22,8 @@ namespace troupe {
 class global_registry_server final : public actor {
  public:
   global_registry_server(std::shared_ptr<name_table> table, std::shared_ptr<global_peers> peers,
-                         conflict_policy policy)
-      : table_(std::move(table)), peers_(std::move(peers)), policy_(policy) {}
+                         conflict_policy policy, duration sync_interval = {})
+      : table_(std::move(table)), peers_(std::move(peers)), policy_(policy), sync_interval_(sync_interval) {}
 
  protected:
   behavior make_behavior() override;
@@ -37,6 +37,7 @@ class global_registry_server final : public actor {
   void on_added(const global_name_added& a);
   void on_removed(const global_name_removed& r);
   void send_sync(const std::string& node, bool reply);
+  void on_resync();
   [[nodiscard]] bool from_owner(const pid& holder) const noexcept { return holder.node == sender().node; }
 
   // Local registrants.
@@ -49,6 +50,7 @@ class global_registry_server final : public actor {
   std::shared_ptr<name_table> table_;
   std::shared_ptr<global_peers> peers_;
   conflict_policy policy_;
+  duration sync_interval_;
   struct watched {
     ref_id ref = 0;
     std::set<std::string> names;

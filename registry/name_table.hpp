@@ -34,7 +34,7 @@ struct global_name_watch {
 
 class name_table {
  public:
-  explicit name_table(actor_system& system) : system_(system) {}
+  explicit name_table(actor_system& system) : system_(system), clock_(system.clock()) {}
 
   /// Sets the server told about local changes. Call once, before any local write.
   void set_server(const pid& server) noexcept { server_ = server; }

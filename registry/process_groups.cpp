@@ -5,7 +5,7 @@
 
 namespace troupe {
 
-process_groups::process_groups(actor_system& system, transport::transport& net, process_groups_options options)
+process_groups::process_groups(actor_system& system, transport::network& net, process_groups_options options)
     : system_(system),
       table_(std::make_shared<global_group_table>(system)),
       peers_(std::make_shared<global_peers>(net, options.server_name)) {
@@ -33,7 +33,7 @@ bool process_groups::leave(const std::string& group, const pid& p) {
   return system_.is_local(p) && table_->leave_local(group, p);
 }
 
-std::unique_ptr<process_groups> start_process_groups(actor_system& system, transport::transport& net,
+std::unique_ptr<process_groups> start_process_groups(actor_system& system, transport::network& net,
                                                      process_groups_options options) {
   return std::make_unique<process_groups>(system, net, std::move(options));
 }

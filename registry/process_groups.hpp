@@ -50,7 +50,7 @@ struct process_groups_options {
 
 class process_groups {
  public:
-  process_groups(actor_system& system, transport::transport& net, process_groups_options options = {});
+  process_groups(actor_system& system, transport::network& net, process_groups_options options = {});
   ~process_groups();
   process_groups(const process_groups&) = delete;
   process_groups& operator=(const process_groups&) = delete;
@@ -76,7 +76,7 @@ class process_groups {
 };
 
 /// Starts the process groups of a node: the one line a node needs.
-[[nodiscard]] std::unique_ptr<process_groups> start_process_groups(actor_system& system, transport::transport& net,
+[[nodiscard]] std::unique_ptr<process_groups> start_process_groups(actor_system& system, transport::network& net,
                                                                    process_groups_options options = {});
 
 }  // namespace troupe

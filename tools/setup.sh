@@ -10,6 +10,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   clang clang-16 libclang-rt-16-dev python3-zmq python3-msgpack
   iproute2 iptables procps python3
+  chromium  # headless, for the live cluster page test (tests/integration/live_page_test.cpp)
 )
 
 missing=()

@@ -7,6 +7,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <thread>
@@ -24,6 +25,10 @@ namespace {
 using steady = std::chrono::steady_clock;
 
 /// Logs the first few occurrences of a kind of problem, then one in a thousand.
+long ms_until(steady::time_point t) {
+  return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(t - steady::now()).count()) + 1;
+}
+
 bool worth_logging(std::atomic<std::uint64_t>& counter) {
   auto n = counter.load(std::memory_order_relaxed);
   return n <= 10 || n % 1000 == 0;
@@ -177,6 +182,7 @@ struct io_thread::impl {
       for (auto& s : sessions)
         items.push_back({s->dealer.handle(), 0, static_cast<short>(ZMQ_POLLIN | (s->blocked.empty() ? 0 : ZMQ_POLLOUT)), 0});
       long timeout_ms = work_pending() ? 0 : 20;
+      if (auto due = owner.faults_.next_due()) timeout_ms = std::clamp<long>(ms_until(*due), 0, timeout_ms);
       if (timeout_ms > 0) {
         sleeping.store(true, std::memory_order_seq_cst);
         if (work_pending()) timeout_ms = 0;  // a sender queued between the check and the flag
@@ -235,6 +241,10 @@ struct io_thread::impl {
       s->dealer = zmq::socket_t(ctx, zmq::socket_type::dealer);
       s->dealer.set(zmq::sockopt::routing_id, s->routing_id);
       s->dealer.set(zmq::sockopt::linger, 0);
+      // Retry a TCP connect that got no answer every second rather than after the kernel's SYN
+      // backoff (1, 3, 7 s...): after a partition heals, the peers meet again within a second.
+      s->dealer.set(zmq::sockopt::connect_timeout, static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                       config.handshake_timeout / 3).count()));
       s->dealer.set(zmq::sockopt::sndhwm, 64);
       s->dealer.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(config.limits.max_message_bytes));
       if (curve) {
@@ -351,7 +361,7 @@ struct io_thread::impl {
       session_failed(s, "duplicate");
       return false;
     }
-    if (p.up.load() && p.creation.load() != ch.creation) lose(p, "restarted");
+    if (p.creation.load() != ch.creation) restarted(p);
     s.p = &p;
     st.out = &s;
     st.address = s.address;
@@ -389,7 +399,11 @@ struct io_thread::impl {
       auto& st = peers[p];
       st.reconnect_at = steady::now() + config.reconnect_interval;
       p->reachable.store(false, std::memory_order_release);
+      owner.faults_.drop(p->name);
       stats.dropped_on_loss.fetch_add(p->out.reset());
+      // Links and monitors queued while the session was being set up are lost with it: they
+      // fire noconnection now (found by the simulation; they used to wait for the next loss).
+      p->watches.fire_noconnection(owner.system_);
     }
     close_session(&s);
   }
@@ -526,7 +540,7 @@ struct io_thread::impl {
       return false;
     }
     peer& p = owner.peer_named(in.hello.name);
-    if (p.up.load() && p.creation.load() != in.hello.creation) lose(p, "restarted");
+    if (p.creation.load() != in.hello.creation) restarted(p);
     auto& st = peers[&p];
     if (!st.inbound_id.empty() && st.inbound_id != id) inbound.erase(st.inbound_id);  // its old connection
     in.authenticated = true;
@@ -540,7 +554,13 @@ struct io_thread::impl {
     msgpack::sbuffer buf;
     encode_welcome(buf);
     reply(id, buf);
-    // Talk back on a channel of our own, unless we already have one.
+    // Talk back on a channel of our own, unless we already have one. A handshake of ours that the
+    // peer never answered, begun well before this one, may be stuck in TCP's connect backoff (its
+    // SYN lost in a partition that has healed since: the peer then hears nothing from us for
+    // seconds and declares us lost again); the peer just proved it is reachable, so start ours
+    // afresh. One it answered (CHALLENGE) is merely in progress: restarting it could ping-pong.
+    if (st.out && st.out->state == out_state::hello_sent && st.out->started + config.reconnect_interval < in.started)
+      close_session(st.out);
     if (!st.out && !in.hello.listen.empty()) open_session(in.hello.listen, &p);
     return true;
   }
@@ -589,6 +609,10 @@ struct io_thread::impl {
       for (auto& b : taken) p.out.release(b.bytes.size(), b.messages);
       return;
     }
+    if (owner.faults_.active()) {  // link faults (tests, netlab without netem): hold, then release when due
+      owner.faults_.hold(p.name, taken, steady::now());
+      owner.faults_.release_due(p.name, steady::now(), taken);
+    }
     for (auto& b : taken) s.blocked.push_back(std::move(b));
     while (!s.blocked.empty()) {
       batch& b = s.blocked.front();
@@ -636,8 +660,9 @@ struct io_thread::impl {
       }
     }
     for (peer* p : lost) {
-      log()->warn("node '{}' has not been heard from for {} ms; considering it lost", p->name,
-                  std::chrono::duration_cast<std::chrono::milliseconds>(now - peers[p].last_heard).count());
+      auto silent_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - peers[p].last_heard).count();
+      log()->warn("node '{}' has not been heard from for {} ms; considering it lost", p->name, silent_ms);
+      record_detection(static_cast<std::uint64_t>(std::max<std::int64_t>(silent_ms, 0)));
       lose(*p, "timeout");
     }
     std::vector<outbound_session*> stale;
@@ -653,6 +678,27 @@ struct io_thread::impl {
       }
   }
 
+  /// Counts a loss decided by the failure detector, and how long the peer had been silent.
+  void record_detection(std::uint64_t silent_ms) {
+    stats.detections.fetch_add(1, std::memory_order_relaxed);
+    stats.detection_ms_sum.fetch_add(silent_ms, std::memory_order_relaxed);
+    stats.detection_ms_last.store(silent_ms, std::memory_order_relaxed);
+    if (silent_ms > stats.detection_ms_max.load(std::memory_order_relaxed))
+      stats.detection_ms_max.store(silent_ms, std::memory_order_relaxed);  // only this thread writes it
+  }
+
+  /// The peer has a new incarnation. Up: it is lost ("restarted"). Not up (a handshake was
+  /// pending, so no `down` came in between): what was queued for the old incarnation, and the
+  /// links and monitors on it, end all the same — sent on, they would reach the new incarnation,
+  /// whose DOWN noproc from the old pid on_message drops, and never fire (found by the
+  /// simulation, seed 191).
+  void restarted(peer& p) {
+    if (p.up.load()) return lose(p, "restarted");
+    if (p.creation.load() == 0) return;  // never heard of before
+    stats.dropped_on_loss.fetch_add(p.out.reset());
+    p.watches.fire_noconnection(owner.system_);
+  }
+
   void lose(peer& p, const std::string& reason) {
     p.reachable.store(false, std::memory_order_release);
     bool was_up = p.up.exchange(false, std::memory_order_acq_rel);
@@ -664,6 +710,7 @@ struct io_thread::impl {
     p.suspect.store(false);
     st.reconnect_at = steady::now() + config.reconnect_interval;
     if (reason == "left") st.reconnect = false;
+    owner.faults_.drop(p.name);  // held batches belong to the session that ended (reset counts them)
     stats.dropped_on_loss.fetch_add(p.out.reset());
     if (!was_up) return;
     stats.peers_lost.fetch_add(1);

@@ -33,17 +33,35 @@ void phi_detector::heartbeat(time_point now) {
   last_ = now;
 }
 
+namespace {
+
+/// phi for a silence `y` standard deviations past the expected arrival: a logistic
+/// approximation of the normal CDF (as Akka's detector). Increasing in y.
+double phi_of(double y) {
+  double e = std::exp(-y * (1.5976 + 0.070566 * y * y));
+  double p_later = y > 0 ? e / (1.0 + e) : 1.0 - 1.0 / (1.0 + e);
+  return -std::log10(std::max(p_later, 1e-300));
+}
+
+}  // namespace
+
 double phi_detector::phi(time_point now) const {
   double n = double(intervals_ms_.size());
   double mean = sum_ / n;
   double variance = std::max(0.0, sum_sq_ / n - mean * mean);
   double sd = std::max(std::sqrt(variance), ms(config_.min_std_dev));
   double t = ms(now - last_);
-  double y = (t - (mean + ms(config_.acceptable_pause))) / sd;
-  // Logistic approximation of the normal CDF (as Akka's detector).
-  double e = std::exp(-y * (1.5976 + 0.070566 * y * y));
-  double p_later = y > 0 ? e / (1.0 + e) : 1.0 - 1.0 / (1.0 + e);
-  return -std::log10(std::max(p_later, 1e-300));
+  return phi_of((t - (mean + ms(config_.acceptable_pause))) / sd);
+}
+
+duration phi_detector::earliest_loss(const detector_config& config) {
+  double lo = 0, hi = 50;  // phi_of(50) is far past any sane threshold
+  for (int i = 0; i < 60; ++i) {
+    double mid = (lo + hi) / 2;
+    (phi_of(mid) >= config.threshold ? hi : lo) = mid;
+  }
+  double t_ms = ms(config.acceptable_pause) + lo * ms(config.min_std_dev);
+  return std::chrono::duration_cast<duration>(std::chrono::duration<double, std::milli>(t_ms));
 }
 
 }  // namespace troupe::transport

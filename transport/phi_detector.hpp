@@ -36,6 +36,10 @@ class phi_detector {
   void heartbeat(time_point now);
   /// How suspicious the silence since the last arrival is at `now`.
   [[nodiscard]] double phi(time_point now) const;
+  /// The shortest silence after which any detector with `config` can declare a peer lost,
+  /// whatever its history (mean interval 0, deviation at its floor). Failover safety rests on
+  /// it: see the global supervisor's takeover grace.
+  [[nodiscard]] static duration earliest_loss(const detector_config& config);
   [[nodiscard]] time_point last_arrival() const noexcept { return last_; }
 
  private:

@@ -28,7 +28,8 @@
 #include <vector>
 
 #include "node/actor_system.hpp"
-#include "node/remote_router.hpp"
+#include "transport/network.hpp"
+#include "transport/link_faults.hpp"
 #include "transport/peer.hpp"
 #include "transport/transport_config.hpp"
 #include "transport/transport_stats.hpp"
@@ -37,27 +38,7 @@ namespace troupe::transport {
 
 class io_thread;
 
-/// A peer as seen from outside the transport.
-struct peer_info {
-  std::string name;
-  std::uint32_t creation = 0;
-  bool up = false;
-  bool suspect = false;
-  std::string address;
-  std::size_t queued_messages = 0;
-  std::size_t watches = 0;
-};
-
-/// A peer came up or went down. Delivered on the I/O thread: keep handlers short.
-struct peer_event {
-  std::string name;
-  std::uint32_t creation = 0;
-  bool up = false;
-  std::string reason;  ///< why it went down
-  std::string address;
-};
-
-class transport final : public remote_router {
+class transport final : public network {
  public:
   transport(actor_system& system, transport_config config);
   /// Stops the I/O thread and detaches from the runtime.
@@ -67,36 +48,38 @@ class transport final : public remote_router {
 
   /// Binds the listen address, starts the I/O thread and installs itself as the runtime's
   /// router. Fails with a clear error if the address cannot be bound.
-  result<void> start();
+  result<void> start() override;
   /// Stops: says BYE to peers, closes every socket, joins the I/O thread. Idempotent.
-  void stop();
+  void stop() override;
   /// The address peers use to reach this node (the advertised or the bound one).
-  [[nodiscard]] std::string address() const;
+  [[nodiscard]] std::string address() const override;
 
   /// Connects to a node at `address` (asynchronously); `peer_event{up}` says when it is up.
-  void connect(const std::string& address);
+  void connect(const std::string& address) override;
   /// Whether `node` is connected now.
-  [[nodiscard]] bool connected(std::string_view node) const;
+  [[nodiscard]] bool connected(std::string_view node) const override;
   /// Blocks (a non-actor thread) until `node` is up or `timeout` passes.
   bool wait_connected(std::string_view node, duration timeout) const;
 
   envelope_ptr route(const pid& to, envelope_ptr e) override;
   /// Sends to a process registered as `name` on `node`. False if the node is not connected.
-  bool send_to_name(std::string_view node, std::string_view name, envelope_ptr e);
+  bool send_to_name(std::string_view node, std::string_view name, envelope_ptr e) override;
 
   /// Calls `handler` for every peer up/down (on the I/O thread). @threadsafe
-  void on_peer_event(std::function<void(const peer_event&)> handler);
+  void on_peer_event(std::function<void(const peer_event&)> handler) override;
   /// Sends `node_up` / `node_down` messages to `subscriber` (Erlang monitor_nodes). @threadsafe
-  void monitor_nodes(const pid& subscriber, bool on);
+  void monitor_nodes(const pid& subscriber, bool on) override;
 
   /// Fault injection for partition tests: while blocked, every frame to and from `node` is
   /// dropped at this end (a one-way cut; block on both ends for a full partition). The peer is
   /// then lost by the failure detector, and found again once unblocked. @threadsafe
   void set_blocked(std::string_view node, bool blocked);
+  /// Delay, jitter and loss on the links to peers (tests; netlab without netem). See link_faults.hpp.
+  [[nodiscard]] link_faults& faults() noexcept { return faults_; }
 
-  [[nodiscard]] std::vector<peer_info> peers() const;
+  [[nodiscard]] std::vector<peer_info> peers() const override;
   [[nodiscard]] const transport_stats& stats() const noexcept { return stats_; }
-  [[nodiscard]] const transport_config& config() const noexcept { return config_; }
+  [[nodiscard]] const transport_config& config() const noexcept override { return config_; }
   [[nodiscard]] actor_system& system() noexcept { return system_; }
 
  private:
@@ -112,6 +95,7 @@ class transport final : public remote_router {
   actor_system& system_;
   transport_config config_;
   transport_stats stats_;
+  link_faults faults_;
   std::unique_ptr<io_thread> io_;
   bool started_ = false;
 

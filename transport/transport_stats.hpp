@@ -30,6 +30,13 @@ struct transport_stats {
   std::atomic<std::uint64_t> auth_failures{0};
   std::atomic<std::uint64_t> handshakes{0};
   std::atomic<std::uint64_t> peers_lost{0};
+  /// Peers the failure detector declared lost (phi or peer_timeout; not a BYE or a disconnect),
+  /// and how long each had been silent by then, in ms: the detection time, measured from the
+  /// last frame heard (docs/management.md).
+  std::atomic<std::uint64_t> detections{0};
+  std::atomic<std::uint64_t> detection_ms_sum{0};
+  std::atomic<std::uint64_t> detection_ms_last{0};
+  std::atomic<std::uint64_t> detection_ms_max{0};
 };
 
 }  // namespace troupe::transport

@@ -8,6 +8,10 @@
 /// (the state travels as `void*`, the answer as `shared_ptr<void>`) so one set of message types
 /// serves every state type; each carries the `type_info` of the state it expects, and the agent
 /// refuses a closure written for another type instead of casting blindly.
+///
+/// sys (node/sys.hpp): `sys::get_state` and `sys::replace_state` see the agent's state when
+/// `State` is `sys_packable`; for any other state they answer `not_found`, as a process without
+/// inspectable state does.
 
 #include <functional>
 #include <memory>
@@ -18,6 +22,7 @@
 #include "node/actor.hpp"
 #include "node/actor_system.hpp"
 #include "node/message_type.hpp"
+#include "node/sys_state.hpp"
 
 namespace troupe::detail {
 
@@ -84,6 +89,12 @@ class agent_process final : public actor {
 
   void on_exit(const exit_reason& reason) override {
     if (stop_call_ && reason == stop_reason_) reply(stop_call_, detail::agent_stopped{});
+  }
+
+  void on_start() override {
+    if constexpr (sys_packable<State>) {
+      if (state_) expose_state(*state_);
+    }
   }
 
  private:

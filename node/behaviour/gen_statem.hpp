@@ -59,6 +59,11 @@
 ///
 /// Threading: as `actor`: everything here runs in the process, on its own turn. Declare the
 /// handlers in the constructor or in init, never from inside a handler.
+///
+/// sys (node/sys.hpp): `sys::get_state` shows `[state, data]` as OTP does — the state when
+/// `State` is `sys_packable` (else nil), and the data the machine exposed with
+/// `expose_state(member)` (else nil). `sys::replace_state` takes the same pair; a nil element
+/// leaves that half as it is. Replacing the state runs no enter handler and keeps the timeouts.
 
 #include <algorithm>
 #include <functional>
@@ -72,6 +77,7 @@
 #include "node/behaviour/gen_statem_event.hpp"
 #include "node/behaviour/gen_statem_handlers.hpp"
 #include "node/behaviour/gen_statem_transition.hpp"
+#include "node/sys_state.hpp"
 
 namespace troupe {
 
@@ -132,6 +138,49 @@ class gen_statem : public detail::statem_engine {
   /// End the machine with `reason` once its replies are sent (OTP stop / stop_and_reply).
   static statem_transition stop_machine(exit_reason reason = exit_reason::normal()) {
     return statem_transition::stop(std::move(reason));
+  }
+
+ protected:
+  result<msgpack_value> sys_get_state() override {
+    msgpack::sbuffer b;
+    msgpack::packer<msgpack::sbuffer> pk(b);
+    pk.pack_array(2);
+    if constexpr (sys_packable<State>)
+      pack_state(b, state());
+    else
+      pk.pack_nil();
+    auto data = actor::sys_get_state();  // what the machine exposed, if anything
+    if (data)
+      pk.pack(*data);
+    else
+      pk.pack_nil();
+    return msgpack_value{{b.data(), b.data() + b.size()}};
+  }
+
+  result<void> sys_replace_state(const msgpack::object& v) override {
+    if (v.type != msgpack::type::ARRAY || v.via.array.size != 2)
+      return fail(errc::codec, "a gen_statem's state is replaced by a pair [state, data]");
+    const msgpack::object& s = v.via.array.ptr[0];
+    const msgpack::object& data = v.via.array.ptr[1];
+    std::optional<State> next;
+    if (s.type != msgpack::type::NIL) {
+      if constexpr (sys_packable<State>) {
+        try {
+          State decoded = state();
+          unpack_state(s, decoded);
+          next = std::move(decoded);
+        } catch (const std::exception& ex) {
+          return fail(errc::codec, std::string("the new state does not fit the machine's state type (") + ex.what() + ")");
+        }
+      } else {
+        return fail(errc::codec, "this machine's state type cannot be set through sys (not sys_packable)");
+      }
+    }
+    if (data.type != msgpack::type::NIL) {
+      if (auto r = actor::sys_replace_state(data); !r) return r;
+    }
+    if (next) sys_set_state_id(id_of(*next));
+    return {};
   }
 
  private:

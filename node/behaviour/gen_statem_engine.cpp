@@ -210,7 +210,7 @@ void statem_engine::send_reply(statem_action& a) {
   if (!a.to || !a.message) return;
   a.message->from = self();
   a.message->correlation = a.to.ref | envelope::reply_bit;
-  system().deliver(a.to.caller, std::move(a.message));
+  send_envelope(a.to.caller, std::move(a.message));
 }
 
 // --- timeouts ------------------------------------------------------------------------------------

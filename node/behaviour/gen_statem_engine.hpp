@@ -57,6 +57,9 @@ class statem_engine : public actor {
   void set_enter(state_id s, std::function<statem_transition(state_id old)> on_enter);
   /// The current state. @note Owning actor only; valid once init has returned.
   [[nodiscard]] state_id current_state_id() const noexcept { return state_; }
+  /// Moves the machine to `s` without running enter handlers or touching timeouts and postponed
+  /// events: what OTP's sys:replace_state does to a gen_statem.
+  void sys_set_state_id(state_id s) noexcept { state_ = s; }
 
   // The engine is the process's dispatcher: users implement init and the state handlers.
   void on_start() final;

@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include "cluster/node.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/node_pair.hpp"
 
@@ -14,15 +15,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-template <class P>
-bool eventually(P pred, duration timeout = 20s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);  // polling interval inside a deadline wait
-  }
-  return true;
-}
+using test::eventually;
 
 class ClusterProcessesTest : public ::testing::Test {
  protected:

@@ -10,6 +10,7 @@
 
 #include "registry/global_registry.hpp"
 #include "registry/process_groups.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/node_pair.hpp"
 #include "tests/support/test_messages.hpp"
 
@@ -17,16 +18,7 @@ namespace troupe::test {
 
 using namespace std::chrono_literals;
 
-/// Polls `done` until it holds or `timeout` passes (the replicas converge asynchronously).
-template <class F>
-bool eventually(F&& done, duration timeout = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(2ms);  // a poll interval, not a synchronisation
-  }
-  return true;
-}
+using test::eventually;
 
 /// N nodes, fully connected, each with its global registry and process groups.
 /// (Belongs in tests/support/ once the test support owner takes it.)

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "cluster/node.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/node_pair.hpp"
 
 namespace troupe {
@@ -21,16 +22,7 @@ std::unique_ptr<node> start_node(const std::string& name, std::vector<std::strin
   return n ? std::move(*n) : nullptr;
 }
 
-/// Polls `pred` until it holds or `timeout` passes.
-template <class P>
-bool eventually(P pred, duration timeout = 15s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);  // polling interval of a deadline wait, not a synchronisation guess
-  }
-  return true;
-}
+using test::eventually;
 
 std::size_t count_in(const node& n, member_state s) {
   std::size_t k = 0;

@@ -147,7 +147,7 @@ TEST_F(TroupectlTest, WhereisAndNamesShowARegisteredProcess) {
   EXPECT_EQ(w.as_json()["scope"], "local");
   auto n = ctl({"names", "--json"});
   ASSERT_EQ(n.status, 0) << n.output;
-  EXPECT_TRUE(n.as_json()["global"].is_null()) << "no global registry is hooked in yet";
+  EXPECT_TRUE(n.as_json()["global"].is_array()) << "troupe-node runs the global registry";
   EXPECT_NE(n.output.find("ctl-counter"), std::string::npos) << n.output;
   auto byname = ctl({"call", "ctl-counter", "--type", "troupe.counter.get", "--json"});
   ASSERT_EQ(byname.status, 0) << byname.output;
@@ -208,12 +208,13 @@ TEST_F(TroupectlTest, KillEndsTheProcess) {
   EXPECT_EQ(again.status, 1) << again.output;
 }
 
-TEST_F(TroupectlTest, GroupsSayTheyAreNotAvailableYet) {
+TEST_F(TroupectlTest, GroupsOfAFreshClusterAreAvailableAndEmpty) {
   auto r = ctl({"groups"});
   EXPECT_EQ(r.status, 0);
-  EXPECT_NE(r.output.find("not available on this node"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("GROUP"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("not available"), std::string::npos) << r.output;
   auto j = ctl({"groups", "--json"});
-  EXPECT_EQ(j.as_json(), json({{"available", false}, {"groups", json::array()}})) << j.output;
+  EXPECT_EQ(j.as_json(), json({{"available", true}, {"groups", json::array()}})) << j.output;
 }
 
 TEST_F(TroupectlTest, AWrongCookieIsRefusedClearly) {

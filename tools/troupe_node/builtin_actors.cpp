@@ -1,7 +1,10 @@
 #include "tools/troupe_node/builtin_actors.hpp"
 
+#include "cluster/global_snapshot.hpp"
 #include "node/actor_factory.hpp"
+#include "node/spawner.hpp"
 #include "node/actor_system.hpp"
+#include "tools/troupe_node/chaos_actors.hpp"
 
 namespace troupe::builtin {
 namespace {
@@ -29,16 +32,21 @@ class echo final : public actor {
 
 class counter final : public actor {
  public:
-  explicit counter(std::int64_t start) : n_(start) {}
+  explicit counter(std::int64_t start) : n_(start) { expose_state(n_); }  // for sys / troupectl sys
 
  protected:
   behavior make_behavior() override {
     return {
         [this](const counter_inc& m) {
           n_ += m.by;
+          // Under the global supervisor the value survives a move (a no-op anywhere else).
+          save_global_snapshot(*this, spawn_args(n_));
           return counter_value{n_};
         },
         [this](const counter_get&) { return counter_value{n_}; },
+        [this](const global_restore& r) {
+          n_ = msgpack::unpack(r.state.data(), r.state.size()).get().as<std::int64_t>();
+        },
     };
   }
 
@@ -53,6 +61,7 @@ void register_builtin_actors() {
   register_actor_type("counter", [](const msgpack::object& args) -> result<actor*> {
     return new counter(args.type == msgpack::type::NIL ? 0 : args.as<std::int64_t>());
   });
+  chaos::register_chaos_actors();  // the chaos scenarios' workload (tools/chaos)
 }
 
 }  // namespace troupe::builtin

@@ -4,7 +4,8 @@
 /// global supervisor from the command line:
 /// - `echo`: answers a call with the very message it got; a plain send is sent back to the sender.
 /// - `counter`: holds an integer; `troupe.counter.inc{by}` adds, `troupe.counter.get{}` answers
-///   `troupe.counter.value{n}`. Its argument is the starting value (or nil).
+///   `troupe.counter.value{n}`. Its argument is the starting value (or nil). Under the global
+///   supervisor it snapshots its value on every change, so it resumes from it after a move.
 
 #include <cstdint>
 

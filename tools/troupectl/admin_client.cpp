@@ -12,7 +12,9 @@
 namespace troupe::ctl {
 namespace {
 
-/// Ping retries: a lost ping costs at most this much of the deadline.
+/// Ping retries: a lost ping costs at most this much of the deadline. Each retry waits twice
+/// as long as the one before, so a link slower than this (an answer arriving after the attempt
+/// gave up is ignored) is still reached: with a fixed wait, a 200 ms round trip never was.
 constexpr auto ping_interval = std::chrono::milliseconds(200);
 
 std::string seconds_text(std::chrono::milliseconds d) {
@@ -88,9 +90,10 @@ result<target> admin_client::wait_up(const std::string& address) {
 
 result<void> admin_client::ping_until_answered(target& t) {
   auto deadline = std::chrono::steady_clock::now() + options_.timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
+  duration attempt = ping_interval;
+  for (; std::chrono::steady_clock::now() < deadline; attempt *= 2) {
     auto left = std::chrono::duration_cast<duration>(deadline - std::chrono::steady_clock::now());
-    auto pong = call_raw(t, make_envelope<admin_ping>(pid{}), std::min<duration>(ping_interval, left));
+    auto pong = call_raw(t, make_envelope<admin_ping>(pid{}), std::min<duration>(attempt, left));
     if (pong && holds<admin_pong>(**pong)) return {};
     if (!pong && pong.error() != errc::timeout) return std::unexpected(pong.error());
   }

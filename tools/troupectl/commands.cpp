@@ -6,74 +6,13 @@
 
 #include "cluster/admin.hpp"
 #include "cluster/admin_json.hpp"
+#include "cluster/admin_reply_json.hpp"
+#include "tools/troupectl/output.hpp"
 
 namespace troupe::ctl {
 namespace {
 
 using nlohmann::json;
-using row = std::vector<std::string>;
-
-void print_table(const row& header, const std::vector<row>& rows) {
-  std::vector<std::size_t> width(header.size());
-  for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
-  for (auto& r : rows)
-    for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
-  auto line = [&](const row& r) {
-    std::string out;
-    for (std::size_t i = 0; i < r.size(); ++i)
-      out += i + 1 == r.size() ? r[i] : r[i] + std::string(width[i] - r[i].size() + 2, ' ');
-    std::cout << out << '\n';
-  };
-  line(header);
-  for (auto& r : rows) line(r);
-}
-
-void print_json(const json& j) { std::cout << j.dump(2) << '\n'; }
-
-/// Calls the admin; on failure reports it (exit 2: we could not talk to the node).
-template <class Resp, class Req>
-std::optional<Resp> ask(context& c, Req req, duration extra = {}) {
-  auto r = c.client.call<Resp>(c.node, std::move(req), extra);
-  if (!r) {
-    report(r.error().context().empty() ? r.error().message() : r.error().context(), exit_unreachable);
-    return std::nullopt;
-  }
-  return std::move(*r);
-}
-
-int done_or_report(const admin_done& d, context& c) {
-  if (!d.ok) return report(d.error, exit_failed);
-  if (c.json) print_json({{"ok", true}});
-  return exit_ok;
-}
-
-std::optional<pid> parse_pid(const std::string& text) {
-  auto p = pid::parse(text);
-  if (!p) {
-    report("'" + text + "' is not a pid (expected <node.creation.serial>)", exit_unreachable);
-    return std::nullopt;
-  }
-  return p;
-}
-
-json pids_json(const std::vector<pid>& ps) {
-  json out = json::array();
-  for (auto& p : ps) out.push_back(p.to_string());
-  return out;
-}
-
-json process_json(const admin_process& p) {
-  return {{"pid", p.self.to_string()},          {"status", p.status},
-          {"mailbox", p.mailbox_length},        {"handled", p.messages_handled},
-          {"name", p.registered_name}};
-}
-
-json names_json(const std::vector<admin_name>& ns) {
-  json out = json::array();
-  for (auto& n : ns) out.push_back({{"name", n.name}, {"pid", n.holder.to_string()}});
-  return out;
-}
-
 void add_name_rows(std::vector<row>& rows, const std::vector<admin_name>& ns, const std::string& scope) {
   for (auto& n : ns) rows.push_back({n.name, n.holder.to_string(), scope});
 }
@@ -92,10 +31,7 @@ result<wire_message> build(const message_args& m) {
 
 int print_members(context& c, const admin_members_reply& r) {
   if (c.json) {
-    json out = json::array();
-    for (auto& m : r.members)
-      out.push_back({{"name", m.name}, {"address", m.address}, {"state", m.state}, {"creation", m.creation}, {"self", m.self}});
-    print_json(out);
+    print_json(members_json(r));  // cluster/admin_reply_json.hpp: the management endpoint prints the same
     return exit_ok;
   }
   std::vector<row> rows;
@@ -107,9 +43,7 @@ int print_members(context& c, const admin_members_reply& r) {
 
 int print_ps(context& c, const admin_ps_reply& r) {
   if (c.json) {
-    json out = json::array();
-    for (auto& p : r.processes) out.push_back(process_json(p));
-    print_json(out);
+    print_json(processes_json(r));
     return exit_ok;
   }
   std::vector<row> rows;
@@ -131,15 +65,6 @@ int print_reply(context& c, const admin_call_reply& r) {
 }
 
 /// The member named `name`, as this node sees it.
-std::optional<admin_member> find_member(context& c, const std::string& name) {
-  auto r = ask<admin_members_reply>(c, admin_members{});
-  if (!r) return std::nullopt;
-  for (auto& m : r->members)
-    if (m.name == name) return m;
-  report("no member named '" + name + "' on " + c.node.name, exit_failed);
-  return std::nullopt;
-}
-
 }  // namespace
 
 int report(const std::string& what, int status) {
@@ -167,7 +92,7 @@ int names(context& c) {
   auto r = ask<admin_names_reply>(c, admin_names{});
   if (!r) return exit_unreachable;
   if (c.json) {
-    print_json({{"local", names_json(r->local)}, {"global", r->global_available ? names_json(r->global) : json(nullptr)}});
+    print_json(names_json(*r));
     return exit_ok;
   }
   std::vector<row> rows;
@@ -182,9 +107,7 @@ int groups(context& c) {
   auto r = ask<admin_groups_reply>(c, admin_groups{});
   if (!r) return exit_unreachable;
   if (c.json) {
-    json gs = json::array();
-    for (auto& g : r->groups) gs.push_back({{"name", g.name}, {"members", pids_json(g.members)}});
-    print_json({{"available", r->available}, {"groups", gs}});
+    print_json(groups_json(*r));
     return exit_ok;
   }
   if (!r->available) {
@@ -216,11 +139,7 @@ int info(context& c, const std::string& pid_text) {
   auto r = ask<admin_info_reply>(c, admin_info{*p});
   if (!r) return exit_unreachable;
   if (!r->found) return report("no process " + pid_text + " on " + c.node.name, exit_failed);
-  json j = process_json(r->process);
-  j["trap_exit"] = r->trap_exit;
-  j["links"] = pids_json(r->links);
-  j["monitors"] = pids_json(r->monitors);
-  j["monitored_by"] = pids_json(r->monitored_by);
+  json j = info_json(*r);
   if (c.json) {
     print_json(j);
     return exit_ok;

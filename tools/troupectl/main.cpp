@@ -9,9 +9,13 @@
 /// could not talk to the node or was used wrongly. See docs/troupectl.md.
 
 #include <CLI/CLI.hpp>
+#include <fstream>
 
 #include "node/log.hpp"
+#include "tools/troupectl/children_commands.hpp"
 #include "tools/troupectl/commands.hpp"
+#include "tools/troupectl/metrics_command.hpp"
+#include "tools/troupectl/sys_commands.hpp"
 
 namespace {
 
@@ -23,6 +27,8 @@ struct cli {
   bool json = false, verbose = false;
   std::string name, pid_text, reason, type, args, member, spawn_name, target;
   message_args message;
+  child_args child;
+  int drain_wait_ms = 30000;
 };
 
 CLI::App* command(CLI::App& app, cli& o, const std::string& name, const std::string& help) {
@@ -72,6 +78,28 @@ std::map<CLI::App*, std::function<int(context&)>> declare(CLI::App& app, cli& o)
   r->add_option("name", o.name)->required();
   r->add_option("pid", o.pid_text)->required();
   run[r] = [&o](context& c) { return register_name(c, o.name, o.pid_text); };
+  auto* ch = command(app, o, "children", "where each global child runs, its restarts and last move");
+  run[ch] = [](context& c) { return children(c); };
+  auto* sc = command(app, o, "start-child", "start a child under the global supervisor, somewhere in the cluster");
+  sc->add_option("type", o.child.type, "an actor type every node knows, e.g. counter")->required();
+  sc->add_option("--id", o.child.id, "the child's id, unique in the cluster")->required();
+  sc->add_option("--name", o.child.name, "global name to register it under while it runs");
+  sc->add_option("--args", o.child.args, "its argument, as JSON");
+  sc->add_option("--restart", o.child.restart, "permanent (default), transient or temporary")
+      ->check(CLI::IsMember({"permanent", "transient", "temporary"}));
+  sc->add_option("--prefer", o.child.preferred, "run on one of these nodes when one is up")->delimiter(',');
+  sc->add_flag("--pinned", o.child.pinned, "with --prefer: never run anywhere else");
+  run[sc] = [&o](context& c) { return start_child(c, o.child); };
+  auto* st = command(app, o, "stop-child", "stop a global child and remove it from the cluster");
+  st->add_option("id", o.name)->required();
+  run[st] = [&o](context& c) { return stop_child(c, o.name); };
+  auto* dr = command(app, o, "drain", "hand NODE's global children to the others, then stop NODE");
+  dr->add_option("node", o.member, "the member to drain")->required();
+  dr->add_option("--wait-ms", o.drain_wait_ms, "how long to wait for it to leave");
+  run[dr] = [&o](context& c) { return drain(c, o.member, o.drain_wait_ms); };
+  run[command(app, o, "metrics", "the node's counters and gauges (its management endpoint's /metrics)")] =
+      [](context& c) { return metrics(c); };
+  add_sys_commands(app, o.json, run);  // troupectl sys ... (sys_commands.hpp)
   return run;
 }
 
@@ -82,6 +110,9 @@ int main(int argc, char** argv) {
   cli o;
   app.add_option("--node", o.node, "address of a node, tcp://HOST:PORT")->envname("TROUPE_NODE")->required();
   app.add_option("--cookie", o.cookie, "the cluster's cookie")->envname("TROUPE_COOKIE");
+  std::string cookie_file;  // a secret mounted as a file (docker compose secrets)
+  app.add_option("--cookie-file", cookie_file, "file whose first line is the cookie (wins over --cookie)")
+      ->envname("TROUPE_COOKIE_FILE");
   app.add_option("--timeout-ms", o.timeout_ms, "how long to wait for the node")->check(CLI::PositiveNumber);
   app.add_option("--listen", o.listen, "where the node reaches troupectl back (must be reachable from it)");
   app.add_flag("--json", o.json, "print JSON");
@@ -94,6 +125,10 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? exit_ok : exit_unreachable;
   }
   troupe::log()->set_level(o.verbose ? spdlog::level::debug : spdlog::level::off);
+  if (!cookie_file.empty()) {
+    std::ifstream f(cookie_file);
+    if (!std::getline(f, o.cookie)) return report("cannot read the cookie from " + cookie_file, exit_unreachable);
+  }
 
   admin_client client({.cookie = o.cookie, .listen = o.listen, .timeout = std::chrono::milliseconds(o.timeout_ms)});
   if (auto r = client.start(); !r) return report("cannot start: " + r.error().message(), exit_unreachable);

@@ -1,0 +1,124 @@
+#include "cluster/admin_metrics.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "cluster/admin_reply_json.hpp"
+#include "cluster/global_supervisor.hpp"
+#include "cluster/node.hpp"
+
+namespace troupe {
+namespace {
+
+class metric_list {
+ public:
+  void counter(std::string name, std::string help, std::uint64_t v) { add(std::move(name), "counter", std::move(help), v); }
+  void gauge(std::string name, std::string help, std::uint64_t v, std::map<std::string, std::string> labels = {}) {
+    add(std::move(name), "gauge", std::move(help), v, std::move(labels));
+  }
+  admin_metrics_reply take() { return std::move(reply_); }
+
+ private:
+  void add(std::string name, std::string type, std::string help, std::uint64_t v,
+           std::map<std::string, std::string> labels = {}) {
+    reply_.metrics.push_back({std::move(name), std::move(type), std::move(help), std::move(labels), v});
+  }
+  admin_metrics_reply reply_;
+};
+
+std::uint64_t get(const std::atomic<std::uint64_t>& c) { return c.load(std::memory_order_relaxed); }
+
+void add_transport(metric_list& out, const transport::transport_stats& s) {
+  out.counter("troupe_messages_out_total", "Messages sent to other nodes.", get(s.messages_out));
+  out.counter("troupe_messages_in_total", "Messages received from other nodes.", get(s.messages_in));
+  out.counter("troupe_bytes_out_total", "Bytes of messages sent to other nodes.", get(s.bytes_out));
+  out.counter("troupe_bytes_in_total", "Bytes of messages received from other nodes.", get(s.bytes_in));
+  out.counter("troupe_batches_out_total", "ZeroMQ messages sent; messages_out / batches_out is the batching factor.",
+              get(s.batches_out));
+  out.counter("troupe_dropped_overload_total", "Sends refused because the peer's outbound queue was full.",
+              get(s.dropped_overload));
+  out.counter("troupe_dropped_on_loss_total", "Messages queued for a peer that was lost before they went out.",
+              get(s.dropped_on_loss));
+  out.counter("troupe_unreachable_total", "Sends to a node that was not connected.", get(s.unreachable));
+  out.counter("troupe_malformed_frames_total", "Frames that failed validation or decoding.", get(s.malformed_frames));
+  out.counter("troupe_unknown_types_total", "Messages of a type this node does not know.", get(s.unknown_types));
+  out.counter("troupe_protocol_violations_total", "Frames that broke the protocol.", get(s.protocol_violations));
+  out.counter("troupe_auth_failures_total", "Handshakes refused (cookie, version, duplicate).", get(s.auth_failures));
+  out.counter("troupe_handshakes_total", "Handshakes completed.", get(s.handshakes));
+  out.counter("troupe_peers_lost_total", "Peers lost for any reason (failure detector, disconnect, restart).",
+              get(s.peers_lost));
+  out.counter("troupe_failure_detections_total", "Peers the failure detector declared lost.", get(s.detections));
+  out.counter("troupe_failure_detection_ms_sum", "Sum over detections of the peer's silence when declared lost, ms.",
+              get(s.detection_ms_sum));
+  out.gauge("troupe_failure_detection_ms_last", "Silence of the last peer declared lost when it was declared, ms.",
+            get(s.detection_ms_last));
+  out.gauge("troupe_failure_detection_ms_max", "Longest silence of a peer declared lost, ms.", get(s.detection_ms_max));
+}
+
+void add_runtime(metric_list& out, actor_system& sys) {
+  auto& c = sys.counters();
+  out.counter("troupe_dead_letters_total", "Messages to a process that does not exist or cannot be reached.",
+              get(c.dead_letters));
+  out.counter("troupe_unhandled_messages_total", "Messages a process received but had no handler for.", get(c.unhandled));
+  out.counter("troupe_dropped_on_exit_total", "Messages still queued when their receiver exited.", get(c.dropped_on_exit));
+  out.counter("troupe_processes_spawned_total", "Processes spawned.", get(c.spawned));
+  out.counter("troupe_processes_exited_total", "Processes exited.", get(c.exited));
+  std::uint64_t count = 0, longest = 0, high_water = 0;
+  for (auto& p : sys.processes()) {
+    auto i = sys.info(p);
+    if (!i) continue;
+    ++count;
+    longest = std::max(longest, i->mailbox_length);
+    high_water = std::max(high_water, i->mailbox_high_water);
+  }
+  out.gauge("troupe_processes", "Live processes.", count);
+  out.gauge("troupe_mailbox_length_max", "The longest mailbox of a live process now.", longest);
+  out.gauge("troupe_mailbox_high_water_max", "The largest mailbox high-water mark of a live process.", high_water);
+}
+
+void add_members(metric_list& out, membership_view& view) {
+  std::map<std::string, std::uint64_t> by_state;
+  for (auto s : {member_state::joining, member_state::up, member_state::suspect, member_state::down, member_state::left})
+    by_state[to_string(s)] = 0;
+  for (auto& m : view.members()) ++by_state[to_string(m.state)];
+  for (auto& [state, n] : by_state)
+    out.gauge("troupe_members", "Members as this node sees them, by state (itself included).", n, {{"state", state}});
+}
+
+void add_children(metric_list& out, const global_supervisor& gs) {
+  auto children = gs.which_children();
+  auto placed = std::count_if(children.begin(), children.end(), [](auto& c) { return !c.node.empty(); });
+  out.gauge("troupe_global_children", "Global children (live specs) this node knows.", children.size());
+  out.gauge("troupe_global_children_running", "Global children running somewhere this node can see.",
+            static_cast<std::uint64_t>(placed));
+  out.gauge("troupe_global_children_here", "Global children running on this node.", gs.local_children().size());
+  out.counter("troupe_global_failovers_total", "Global children this node started because their node was lost.",
+              gs.failovers());
+}
+
+}  // namespace
+
+admin_metrics_reply collect_metrics(node& n, const global_supervisor* supervisor) {
+  metric_list out;
+  // Only the ZeroMQ transport keeps these counters (a simulated network has none).
+  if (auto* zmq = dynamic_cast<transport::transport*>(&n.network())) add_transport(out, zmq->stats());
+  add_runtime(out, n.system());
+  add_members(out, n.membership());
+  if (supervisor) add_children(out, *supervisor);
+  return out.take();
+}
+
+std::string prometheus_text(const admin_metrics_reply& r) {
+  std::string out;
+  std::set<std::string> described;
+  for (auto& m : r.metrics) {
+    if (described.insert(m.name).second) {
+      out += "# HELP " + m.name + " " + m.help + "\n";
+      out += "# TYPE " + m.name + " " + m.type + "\n";
+    }
+    out += metric_id(m) + " " + std::to_string(m.value) + "\n";
+  }
+  return out;
+}
+
+}  // namespace troupe

@@ -1,0 +1,116 @@
+#include "cluster/admin_reply_json.hpp"
+
+#include <ctime>
+
+namespace troupe {
+
+using nlohmann::json;
+
+namespace {
+
+json name_list_json(const std::vector<admin_name>& ns) {
+  json out = json::array();
+  for (auto& n : ns) out.push_back({{"name", n.name}, {"pid", n.holder.to_string()}});
+  return out;
+}
+
+json child_json(const admin_child& ch) {
+  bool placed = !ch.node.empty();
+  return {{"id", ch.id},
+          {"node", placed ? json(ch.node) : json(nullptr)},
+          {"pid", placed ? json(ch.child.to_string()) : json(nullptr)},
+          {"restarts", ch.restarts},
+          {"failed", ch.failed},
+          {"last_moved", ch.last_moved_ms == 0 ? json(nullptr) : json(utc_time_text(ch.last_moved_ms))}};
+}
+
+/// Prometheus label value escaping: backslash, double quote and newline.
+std::string escape_label(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    out += c == '\n' ? std::string("\\n") : std::string(1, c);
+  }
+  return out;
+}
+
+}  // namespace
+
+json pids_json(const std::vector<pid>& ps) {
+  json out = json::array();
+  for (auto& p : ps) out.push_back(p.to_string());
+  return out;
+}
+
+json members_json(const admin_members_reply& r) {
+  json out = json::array();
+  for (auto& m : r.members)
+    out.push_back({{"name", m.name}, {"address", m.address}, {"state", m.state}, {"creation", m.creation}, {"self", m.self}});
+  return out;
+}
+
+json process_json(const admin_process& p) {
+  return {{"pid", p.self.to_string()},   {"status", p.status},
+          {"mailbox", p.mailbox_length}, {"handled", p.messages_handled},
+          {"name", p.registered_name}};
+}
+
+json processes_json(const admin_ps_reply& r) {
+  json out = json::array();
+  for (auto& p : r.processes) out.push_back(process_json(p));
+  return out;
+}
+
+json info_json(const admin_info_reply& r) {
+  json j = process_json(r.process);
+  j["trap_exit"] = r.trap_exit;
+  j["links"] = pids_json(r.links);
+  j["monitors"] = pids_json(r.monitors);
+  j["monitored_by"] = pids_json(r.monitored_by);
+  return j;
+}
+
+json names_json(const admin_names_reply& r) {
+  return {{"local", name_list_json(r.local)}, {"global", r.global_available ? name_list_json(r.global) : json(nullptr)}};
+}
+
+json groups_json(const admin_groups_reply& r) {
+  json gs = json::array();
+  for (auto& g : r.groups) gs.push_back({{"name", g.name}, {"members", pids_json(g.members)}});
+  return {{"available", r.available}, {"groups", gs}};
+}
+
+json children_json(const admin_children_reply& r) {
+  json out = json::array();
+  for (auto& ch : r.children) out.push_back(child_json(ch));
+  return out;
+}
+
+json metrics_json(const admin_metrics_reply& r) {
+  json out = json::object();
+  for (auto& m : r.metrics) out[metric_id(m)] = m.value;
+  return out;
+}
+
+std::string utc_time_text(std::int64_t ms) {
+  if (ms == 0) return "-";
+  std::time_t t = ms / 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return std::string(buf) + "." + std::to_string(1000 + ms % 1000).substr(1) + "Z";
+}
+
+std::string metric_id(const admin_metric& m) {
+  if (m.labels.empty()) return m.name;
+  std::string out = m.name + "{";
+  bool first = true;
+  for (auto& [k, v] : m.labels) {
+    out += (first ? "" : ",") + k + "=\"" + escape_label(v) + "\"";
+    first = false;
+  }
+  return out + "}";
+}
+
+}  // namespace troupe

@@ -1,0 +1,17 @@
+# Whole-cluster scenarios on network namespaces (tools/netlab, tools/chaos; docs/chaos.md).
+# They need root and `ip netns`; without them they exit 77 and ctest reports them skipped.
+# Label `scenario`: the Release suite only (the sanitizer presets exclude the label).
+find_program(TROUPE_SCENARIO_PYTHON3 NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+find_program(TROUPE_SCENARIO_PYTHON3 NAMES python3)
+if(TROUPE_SCENARIO_PYTHON3)
+  set(_netlab_test ${CMAKE_CURRENT_SOURCE_DIR}/scenario/netlab_scenario_test.py)
+  add_test(NAME netlab_creates_cuts_heals_kills_and_tears_down_a_three_node_cluster
+           COMMAND ${TROUPE_SCENARIO_PYTHON3} ${_netlab_test} ${CMAKE_BINARY_DIR} lab)
+  add_test(NAME chaos_smoke_scenario_keeps_every_invariant
+           COMMAND ${TROUPE_SCENARIO_PYTHON3} ${_netlab_test} ${CMAKE_BINARY_DIR} smoke)
+  set_tests_properties(netlab_creates_cuts_heals_kills_and_tears_down_a_three_node_cluster
+                       chaos_smoke_scenario_keeps_every_invariant
+                       PROPERTIES LABELS scenario TIMEOUT 90 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+else()
+  message(STATUS "python3 not found: the netlab/chaos scenario tests are not registered")
+endif()
