@@ -49,7 +49,8 @@ pid actor_system::allocate_pid() noexcept {
   return pid{node_, creation_, next_serial_.fetch_add(1, std::memory_order_relaxed)};
 }
 
-pid actor_system::start(actor* a, const std::function<void(actor&)>& before_publish) {
+pid actor_system::start(actor* a, const std::function<void(actor&)>& before_publish,
+                        const std::function<void(const pid&)>& before_run) {
   if (shutting_down()) {
     delete a;
     return {};
@@ -62,17 +63,22 @@ pid actor_system::start(actor* a, const std::function<void(actor&)>& before_publ
   counters_.spawned.fetch_add(1, std::memory_order_relaxed);
   intrusive_add_ref(a);  // the first turn's reference
   pid p = a->self_;
+  // Whoever learns the pid here may use it at once (a spawn reply, then a monitor): it must be in
+  // the table by now, or the monitor finds no process and fires noproc (found by the demo).
+  if (before_run) before_run(p);
   executor_->schedule(a);
   return p;
 }
 
 pid actor_system::spawn_prepared(actor* a, const pid& link_to, const pid& watcher, ref_id ref,
                                  const std::function<void(const pid&)>& before_run) {
-  return start(a, [&](actor& c) {
-    if (link_to) c.links_.push_back(link_to);
-    if (watcher && ref) c.watchers_.emplace_back(ref, watcher);
-    if (before_run) before_run(c.self_);
-  });
+  return start(
+      a,
+      [&](actor& c) {
+        if (link_to) c.links_.push_back(link_to);
+        if (watcher && ref) c.watchers_.emplace_back(ref, watcher);
+      },
+      before_run);
 }
 
 pid actor_system::start_detached(actor* a) {

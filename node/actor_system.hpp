@@ -89,8 +89,9 @@ class actor_system {
   }
 
   /// Spawns an already built actor with a link to `link_to` and/or a monitor by `watcher` under
-  /// `ref` in place before it runs (either may be null/0), calling `before_run(pid)` before the
-  /// child can run — how spawn requests from other nodes stay atomic. Takes ownership of `a`.
+  /// `ref` in place before it runs (either may be null/0), calling `before_run(pid)` once the
+  /// child is published (messages to it are delivered) but before it can run — how spawn
+  /// requests from other nodes stay atomic. Takes ownership of `a`.
   pid spawn_prepared(actor* a, const pid& link_to, const pid& watcher, ref_id ref,
                      const std::function<void(const pid&)>& before_run);
 
@@ -169,8 +170,10 @@ class actor_system {
   friend class blocking_actor;
   friend class scoped_actor;
 
-  /// Publishes a constructed process and schedules its first turn.
-  pid start(actor* a, const std::function<void(actor&)>& before_publish);
+  /// Publishes a constructed process and schedules its first turn: `before_publish` sets it up
+  /// unseen, `before_run` runs once its pid is reachable but before its first turn.
+  pid start(actor* a, const std::function<void(actor&)>& before_publish,
+            const std::function<void(const pid&)>& before_run = {});
   /// Publishes a process that a thread of its own runs (a blocking actor): no first turn.
   pid start_detached(actor* a);
   pid allocate_pid() noexcept;

@@ -108,6 +108,28 @@ TEST_F(IntrospectionTest, NoInfoForADeadProcess) {
   EXPECT_FALSE(sys.info(a));
 }
 
+class SpawnPreparedTest : public test::deterministic_fixture {};
+
+// A spawn reply sent from before_run may be acted on at once (a monitor, a call): the child must
+// be reachable by then. It used to run before publication, and a fast monitor got noproc.
+TEST_F(SpawnPreparedTest, TheChildIsAliveWhenBeforeRunSeesItsPidButHasNotRunYet) {
+  bool ran = false;
+  bool alive_in_before_run = false, ran_before_before_run = true;
+  pid child = sys.spawn_prepared(new function_actor([&ran](actor&) -> behavior {
+                                   ran = true;
+                                   return {[](const ping&) {}};
+                                 }),
+                                 {}, {}, 0, [&](const pid& p) {
+                                   alive_in_before_run = sys.alive(p);
+                                   ran_before_before_run = ran;
+                                 });
+  ASSERT_TRUE(child);
+  EXPECT_TRUE(alive_in_before_run);
+  EXPECT_FALSE(ran_before_before_run);
+  run();
+  EXPECT_TRUE(ran);
+}
+
 // --- the threaded scheduler ------------------------------------------------------------------------
 
 TEST(ThreadedSystemTest, ManyProducersToOneProcessLoseNothing) {
