@@ -57,13 +57,14 @@ decode_error bad(const char* what) { return decode_error{what}; }
 
 void encode_hello(msgpack::sbuffer& out, const hello_frame& f) {
   packer pk(out);
-  pk.pack_array(6);
+  pk.pack_array(f.dropped_session ? 7 : 6);
   pk.pack(std::uint8_t(frame_kind::hello));
   pk.pack(f.version);
   pk.pack(f.name);
   pk.pack(f.creation);
   pk.pack(f.listen);
   pack_bytes(pk, f.client_nonce);
+  if (f.dropped_session) pack_bytes(pk, *f.dropped_session);
 }
 
 void encode_challenge(msgpack::sbuffer& out, const challenge_frame& f) {
@@ -172,11 +173,13 @@ std::variant<frame_kind, decode_error> kind_of(const msgpack::object& frame) {
 }
 
 std::variant<hello_frame, decode_error> decode_hello(const msgpack::object& frame) {
-  const auto* f = fields(frame, 6);
+  const bool dropped = frame.type == msgpack::type::ARRAY && frame.via.array.size == 7;
+  const auto* f = fields(frame, dropped ? 7 : 6);
   hello_frame h;
   if (!f || !read_u32(f[1], h.version) || !read_str(f[2], h.name) || h.name.empty() || !read_u32(f[3], h.creation) ||
       !read_str(f[4], h.listen) || !read_bytes(f[5], h.client_nonce))
     return bad("malformed HELLO");
+  if (dropped && !read_bytes(f[6], h.dropped_session.emplace())) return bad("malformed HELLO");
   return h;
 }
 

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace troupe::transport {
@@ -15,7 +16,7 @@ namespace troupe::transport {
 inline constexpr std::uint32_t protocol_version = 1;
 
 enum class frame_kind : std::uint8_t {
-  hello = 1,      ///< [1, version, name, creation, listen, nonce]           client -> server
+  hello = 1,      ///< [1, version, name, creation, listen, nonce(, dropped)] client -> server
   challenge = 2,  ///< [2, version, name, creation, nonce, proof]             server -> client
   auth = 3,       ///< [3, proof]                                            client -> server
   welcome = 4,    ///< [4]                                                   server -> client
@@ -35,6 +36,10 @@ struct hello_frame {
   std::uint32_t creation = 0;
   std::string listen;
   nonce client_nonce{};
+  /// The nonce of the receiver's session to the sender that the sender dropped while the
+  /// receiver may still think it works (a connection stalled one way): the receiver ends it.
+  /// Sent as a 7th element only when present, so an ordinary HELLO is unchanged on the wire.
+  std::optional<nonce> dropped_session;
 };
 
 struct challenge_frame {

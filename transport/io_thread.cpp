@@ -97,6 +97,9 @@ struct io_thread::impl {
     bool suspected = false;
     steady::time_point reconnect_at{};
     bool reconnect = false;
+    /// The nonce of the peer's session we dropped on losing it: the peer may not have noticed
+    /// (a cut one way stalls its TCP connection in backoff), so our next HELLO names it.
+    std::optional<nonce> dropped_inbound;
   };
 
   transport& owner;
@@ -259,7 +262,8 @@ struct io_thread::impl {
     }
     msgpack::sbuffer buf;
     encode_hello(buf, hello_frame{protocol_version, owner.system_.node_name(), owner.system_.creation(),
-                                  owner.address(), s->client_nonce});
+                                  owner.address(), s->client_nonce,
+                                  known ? peers[known].dropped_inbound : std::nullopt});
     send_on(*s, buf);
     if (known) peers[known].out = s.get();
     sessions.push_back(std::move(s));
@@ -542,6 +546,13 @@ struct io_thread::impl {
     peer& p = owner.peer_named(in.hello.name);
     if (p.creation.load() != in.hello.creation) restarted(p);
     auto& st = peers[&p];
+    // The peer lost us and dropped the session we still send on (stalled one way, so we never
+    // noticed): everything on it is gone, and so are the peer's links and monitors of ours. End
+    // it as a loss, like the peer did, and open a fresh one below — else we keep talking into the
+    // stalled connection and the peer loses us again a detector timeout later.
+    if (in.hello.dropped_session && st.out && st.out->client_nonce == *in.hello.dropped_session)
+      lose(p, "the peer dropped our connection");
+    st.dropped_inbound.reset();  // the peer has begun a session of its own: the hint is moot
     if (!st.inbound_id.empty() && st.inbound_id != id) inbound.erase(st.inbound_id);  // its old connection
     in.authenticated = true;
     in.p = &p;
@@ -704,7 +715,10 @@ struct io_thread::impl {
     bool was_up = p.up.exchange(false, std::memory_order_acq_rel);
     auto& st = peers[&p];
     if (st.out) close_session(st.out);
-    if (!st.inbound_id.empty()) inbound.erase(st.inbound_id);
+    if (auto it = inbound.find(st.inbound_id); !st.inbound_id.empty() && it != inbound.end()) {
+      st.dropped_inbound = it->second.hello.client_nonce;
+      inbound.erase(it);
+    }
     st.inbound_id.clear();
     st.detector.reset();
     p.suspect.store(false);

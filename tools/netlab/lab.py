@@ -403,8 +403,18 @@ class Lab:
     def partition(self, kind: str, arg: Optional[str] = None, arg2: Optional[str] = None) -> dict:
         """Cuts the network. Symmetric kinds: halves, majority, isolate I, bridge I (I sees both
         sides, which do not see each other), groups A/B[/C]; `oneway A B`: packets from the
-        nodes A to the nodes B are dropped (B still reaches A). The client host is never cut."""
-        if kind == "oneway":
+        nodes A to the nodes B are dropped (B still reaches A); `stall A B`: the connections the
+        nodes A open to the nodes B carry nothing (their packets to B's listening port are
+        dropped), while the connections B opens to A work both ways — a connection stalled one
+        way, which only B can notice. The client host is never cut."""
+        if kind == "stall":
+            src, dst = parse_nodes(arg), parse_nodes(arg2)
+            for b in dst:
+                for a in src:
+                    self._iptables(b, "-A", "NETLAB", "-s", self.node(a)["ip"], "-p", "tcp", "--dport", str(PORT),
+                                   "-j", "DROP")
+            fault = {"kind": "partition", "how": "stall", "from": src, "to": dst, "mechanism": "iptables"}
+        elif kind == "oneway":
             src, dst = parse_nodes(arg), parse_nodes(arg2)
             for b in dst:
                 for a in src:

@@ -2,7 +2,7 @@
 """netlab: a Troupe cluster on Linux network namespaces, with faults on demand.
 
     netlab up 5                      # 5 hosts + a client namespace; prints `export NETLAB_RUN=...`
-    netlab partition halves          # also: majority, isolate 3, bridge 3, oneway 1,2 3,4,5, groups 1,2/3,4,5
+    netlab partition halves          # also: majority, isolate 3, bridge 3, oneway 1,2 3,4,5, stall 1 2, groups 1,2/3,4,5
     netlab heal
     netlab delay 80 --jitter 20      # every link (or --nodes 1,2); netem if the kernel has it, else the transport hook
     netlab loss 0.1                  # netem if present, else iptables `statistic` (packet loss)
@@ -92,8 +92,8 @@ def main(argv: list[str]) -> int:
     up.add_argument("--owner", type=int, help="tear down when this process dies")
     up.add_argument("--no-fault-hook", action="store_true", help="do not pass --allow-fault-injection")
     up.add_argument("--no-wait", action="store_true", help="do not wait for the membership to converge")
-    p = sub.add_parser("partition", help="halves | majority | isolate I | bridge I | groups A/B | oneway A B")
-    p.add_argument("kind", choices=["halves", "majority", "isolate", "bridge", "groups", "oneway"])
+    p = sub.add_parser("partition", help="halves | majority | isolate I | bridge I | groups A/B | oneway A B | stall A B")
+    p.add_argument("kind", choices=["halves", "majority", "isolate", "bridge", "groups", "oneway", "stall"])
     p.add_argument("arg", nargs="?")
     p.add_argument("arg2", nargs="?")
     sub.add_parser("heal", help="remove every cut, delay and loss")

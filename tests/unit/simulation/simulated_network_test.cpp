@@ -17,8 +17,9 @@ TEST(SimulatedNetworkTest, NodesOfAWorldConnectToEachOther) {
   world w(1, {.nodes = 3});
   w.run_for(500ms);
   for (auto& m : w.members())
-    for (auto& other : w.members())
+    for (auto& other : w.members()) {
       if (&m != &other) EXPECT_TRUE(m.net->connected(other.name)) << m.name << " -> " << other.name;
+    }
 }
 
 TEST(SimulatedNetworkTest, MessagesOfAStreamArriveInOrderOverTheWireFormat) {

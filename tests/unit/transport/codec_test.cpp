@@ -26,6 +26,37 @@ TEST(CodecTest, HelloRoundTrips) {
   EXPECT_EQ(back.creation, 7u);
   EXPECT_EQ(back.listen, "tcp://127.0.0.1:7101");
   EXPECT_EQ(back.client_nonce, h.client_nonce);
+  EXPECT_FALSE(back.dropped_session);
+  EXPECT_EQ(f->via.array.size, 6u);  // without a dropped session, the HELLO is the old six elements
+}
+
+TEST(CodecTest, AHelloNamingADroppedSessionRoundTripsAndABadOneIsMalformed) {
+  msgpack::sbuffer buf;
+  hello_frame h{protocol_version, "n1", 7, "tcp://127.0.0.1:7101", make_nonce(), make_nonce()};
+  encode_hello(buf, h);
+  wire_limits limits;
+  frame_reader r(buf.data(), buf.size(), limits);
+  auto f = r.next();
+  ASSERT_TRUE(f);
+  auto back = std::get<hello_frame>(decode_hello(*f));
+  ASSERT_TRUE(back.dropped_session);
+  EXPECT_EQ(*back.dropped_session, *h.dropped_session);
+
+  msgpack::sbuffer bad;
+  msgpack::packer<msgpack::sbuffer> pk(bad);
+  pk.pack_array(7);
+  pk.pack(std::uint8_t(frame_kind::hello));
+  pk.pack(protocol_version);
+  pk.pack(std::string("n1"));
+  pk.pack(std::uint32_t(7));
+  pk.pack(std::string("tcp://127.0.0.1:7101"));
+  pk.pack_bin(32);
+  pk.pack_bin_body(reinterpret_cast<const char*>(h.client_nonce.data()), 32);
+  pk.pack(std::string("not a nonce"));
+  frame_reader rb(bad.data(), bad.size(), limits);
+  auto fb = rb.next();
+  ASSERT_TRUE(fb);
+  EXPECT_TRUE(std::holds_alternative<decode_error>(decode_hello(*fb)));
 }
 
 TEST(CodecTest, AMessageFrameRoundTripsWithAnInternedType) {
