@@ -113,15 +113,17 @@ class NetlabBackend(Backend):
 class ComposeBackend(Backend):
     """The docker-compose cluster (docker-compose.yml at the top of the repository).
 
-    Faults: `docker kill`, `docker pause`/`unpause`, `docker network disconnect`/`connect` (a
-    disconnected container is isolated from everyone, so only `isolate` and cuts made of
-    isolated nodes are possible). troupectl runs inside the node's own container. Each node's
-    chaos event log goes to the run directory through an override file that mounts it.
+    Faults: `docker kill`, `docker pause`/`unpause`, `docker network disconnect`/`connect` for
+    `isolate`, and every other partition kind as netlab's drop rules put into the containers'
+    INPUT chains from the host (nsenter; the image has no iptables). troupectl runs inside the
+    node's own container. Each node's chaos event log goes to the run directory through an
+    override file that mounts it. A scenario of more nodes than the file has clones its last one.
     """
 
     name = "compose"
 
-    def __init__(self, compose_file: Path, run_dir: Path):
+    def __init__(self, compose_file: Path, run_dir: Path, n: int = 3, profile: str = "default",
+                 build: Optional[Path] = None):
         if not compose_file.exists():
             raise BackendUnavailable(f"no compose file at {compose_file} (tools/docker is not there yet)")
         if not shutil.which("docker"):
@@ -134,21 +136,72 @@ class ComposeBackend(Backend):
             raise BackendUnavailable(f"no image {image}: build it with tools/docker/build-image (docs/docker.md)")
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        # The image runs as an unprivileged user (65534), which writes the event logs here.
+        self.run_dir.chmod(0o777)
         self.project = f"chaos{os.getpid()}"
         self.file = compose_file
-        self.services = self._services()
-        if not self.services:
+        # Its own /24 (TROUPE_NET), so a run never collides with a compose cluster already up
+        # from the same file (a user's, or the compose test's).
+        self.env = dict(os.environ, TROUPE_NET=os.environ.get("TROUPE_CHAOS_NET", "10.77.8"),
+                        TROUPE_COOKIE="chaos-" + os.urandom(8).hex())
+        # troupectl from the host when the build has it (a `docker exec` per command costs more
+        # than the command, and a workload runs many); else inside each node's container.
+        host_ctl = Path(build or REPO / "build") / "tools" / "troupectl"
+        self.host_ctl = host_ctl if host_ctl.exists() else None
+        # Cuts as iptables rules in the containers (nsenter) need root; else docker network disconnect.
+        self.nsenter = bool(shutil.which("nsenter") and shutil.which("iptables") and os.geteuid() == 0)
+        resolved = self._resolved_config()
+        base = [s for s in resolved.get("services", {}) if re.fullmatch(r"n\d+", s)]
+        if not base:
             raise BackendUnavailable(f"{compose_file} defines no node service")
+        # The scenario's size: the file's first n nodes, and more cloned from its last one.
+        self.services = [f"n{i}" for i in range(1, n + 1)]
         override = self.run_dir / "chaos-override.yml"
-        override.write_text(json.dumps({"version": "3", "services": {
-            s: {"environment": {"TROUPE_CHAOS_LOG": f"/chaos/{s}.events"}, "volumes": [f"{self.run_dir}:/chaos"]}
-            for s in self.services}}))  # JSON is YAML
+        override.write_text(json.dumps({"version": "3", "services": self._override(resolved, base, profile)}))  # JSON is YAML
         self.files = ["-f", str(compose_file), "-f", str(override)]
         self.state = {s: "running" for s in self.services}
         r = self._run("up", "-d", *self.services, timeout=300)  # the nodes only, not the demos
         if r.returncode != 0:
             self.down()
             raise BackendUnavailable(f"docker compose up failed: {r.stderr.strip()[-500:]}")
+        self._ips = {s: self._network(s)[1] for s in self.services}
+        gw = subprocess.run(["docker", "inspect", "--format", "{{range .NetworkSettings.Networks}}{{.Gateway}}{{end}}",
+                             self._container(self.services[0])], capture_output=True, text=True).stdout.strip()
+        if not gw:
+            self.host_ctl = None  # the host has no address on the cluster's network to be called back on
+        self.gateway = gw
+        self.port = self._address(self.services[0]).rsplit(":", 1)[1]
+
+    def _resolved_config(self) -> dict:
+        import yaml  # python3-yaml: docker-compose itself needs it
+        r = self._run("config")
+        if r.returncode != 0:
+            raise BackendUnavailable(f"docker compose config failed: {r.stderr.strip()[-500:]}")
+        return yaml.safe_load(r.stdout)
+
+    def _override(self, resolved: dict, base: list[str], profile: str) -> dict:
+        """Per node: the event log, the detector profile; and for nodes beyond the file's, the
+        whole service, cloned from the file's last node at the next fixed address."""
+        template = resolved["services"][base[-1]]
+        net_key, net_conf = next(iter(template["networks"].items()))
+        prefix = net_conf["ipv4_address"].rsplit(".", 1)[0]
+        port = template["environment"]["TROUPE_ADVERTISE"].rsplit(":", 1)[1]
+        address = {s: f"tcp://{prefix}.{10 + int(s[1:])}:{port}" for s in self.services}
+        out = {}
+        for s in self.services:
+            svc = {"environment": {"TROUPE_CHAOS_LOG": f"/chaos/{s}.events", "TROUPE_PROFILE": profile},
+                   "volumes": [f"{self.run_dir}:/chaos"]}
+            if s not in base:
+                seeds = ",".join(address[x] for x in self.services[:3] if x != s)
+                svc["environment"].update({k: v for k, v in template["environment"].items()
+                                           if k not in ("TROUPE_NAME", "TROUPE_ADVERTISE", "TROUPE_SEEDS")})
+                svc["environment"].update({"TROUPE_NAME": s, "TROUPE_ADVERTISE": address[s], "TROUPE_SEEDS": seeds,
+                                           "TROUPE_CHAOS_LOG": f"/chaos/{s}.events", "TROUPE_PROFILE": profile})
+                svc.update({k: template[k] for k in ("image", "healthcheck") if k in template})
+                svc["hostname"] = s
+                svc["networks"] = {net_key: {"ipv4_address": address[s].split("//")[1].rsplit(":", 1)[0]}}
+            out[s] = svc
+        return out
 
     @staticmethod
     def _compose_command() -> list[str]:
@@ -160,15 +213,15 @@ class ComposeBackend(Backend):
 
     def _run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
         return subprocess.run([*self.compose, "-p", self.project, *getattr(self, "files", ["-f", str(self.file)]), *args],
-                              capture_output=True, text=True, timeout=timeout)
-
-    def _services(self) -> list[str]:
-        r = self._run("config", "--services")
-        return [s for s in r.stdout.split() if re.fullmatch(r"n\d+", s)]
+                              capture_output=True, text=True, timeout=timeout, env=self.env)
 
     def _container(self, node: str) -> str:
-        r = self._run("ps", "-q", node)
-        return r.stdout.strip()
+        """The node's container id (kept: `docker-compose ps` costs about a second, and kill/start
+        keep the container)."""
+        self._ids = getattr(self, "_ids", {})
+        if not self._ids.get(node):
+            self._ids[node] = self._run("ps", "-q", node).stdout.strip()
+        return self._ids[node]
 
     def _address(self, node: str) -> str:
         """The node as troupectl inside its own container reaches it: over loopback, which a
@@ -191,34 +244,81 @@ class ComposeBackend(Backend):
     def nodes(self): return list(self.services)
     def down(self): self._run("down", "-v", "--remove-orphans", timeout=120)
 
+    def _pid(self, node: str) -> int:
+        r = subprocess.run(["docker", "inspect", "--format", "{{.State.Pid}}", self._container(node)],
+                           capture_output=True, text=True)
+        return int(r.stdout.strip() or 0)
+
+    def _in_netns(self, node: str, *cmd: str) -> subprocess.CompletedProcess:
+        """A command of the host's (iptables) inside the container's network namespace: the
+        image is FROM scratch and has no iptables of its own."""
+        return subprocess.run(["nsenter", "-t", str(self._pid(node)), "-n", *cmd], capture_output=True, text=True,
+                              timeout=30)
+
+    def _apply_drops(self, node: str) -> None:
+        for at, source, extra in getattr(self, "_drops", []):
+            if self.services[at - 1] == node:
+                ip = self._ips[self.services[source - 1]]
+                self._in_netns(node, "iptables", "-A", "INPUT", "-s", ip, *extra, "-j", "DROP")
+
     def partition(self, kind, a=None, b=None):
-        if kind != "isolate":
-            raise Unsupported(f"partition {kind} (docker network disconnect isolates single containers only)")
-        node = a if str(a).startswith("n") else self.services[int(a) - 1]
-        self._isolated = getattr(self, "_isolated", {})
-        net, ip = self._network(node)
-        subprocess.run(["docker", "network", "disconnect", net, self._container(node)], capture_output=True)
-        self._isolated[node] = (net, ip)
-        return {"kind": "partition", "how": "isolate", "groups": [[node], [s for s in self.services if s != node]],
-                "mechanism": "docker network disconnect"}
+        """Every kind (halves, majority, isolate, bridge, groups, oneway, stall): the same drop
+        rules as netlab, put into each container's INPUT chain from the host with nsenter; only
+        packets between nodes are dropped, so troupectl from the host still reaches every node,
+        as netlab's client host does. Without root: `isolate` only, by `docker network
+        disconnect` (which cuts the host off that node too)."""
+        if kind == "isolate" and not self.nsenter:
+            node = a if str(a).startswith("n") else self.services[int(a) - 1]
+            self._isolated = getattr(self, "_isolated", {})
+            net, ip = self._network(node)
+            subprocess.run(["docker", "network", "disconnect", net, self._container(node)], capture_output=True)
+            self._isolated[node] = (net, ip)
+            return {"kind": "partition", "how": "isolate", "groups": [[node], [s for s in self.services if s != node]],
+                    "mechanism": "docker network disconnect"}
+        if not self.nsenter:
+            raise Unsupported(f"partition {kind} (needs root, nsenter and iptables on the host)")
+        port = int(self._address(self.services[0]).rsplit(":", 1)[1])
+        if kind == "isolate" and str(a).startswith("n"):
+            a = a[1:]
+        drops, fault = netlab.partition_drops(kind, a, b, len(self.services), port)
+        self._drops = getattr(self, "_drops", []) + drops
+        for node in {self.services[at - 1] for at, _, _ in drops}:
+            if self.state[node] != "killed":  # a paused container's namespace takes rules too
+                self._apply_drops(node)
+        fault["mechanism"] = "iptables in the containers' network namespaces (nsenter)"
+        return fault
 
     def heal(self):
         for node, (net, ip) in getattr(self, "_isolated", {}).items():
             subprocess.run(["docker", "network", "connect", "--alias", node, *(["--ip", ip] if ip else []), net,
                             self._container(node)], capture_output=True)
         self._isolated = {}
-        return {"mechanism": "docker network connect"}
+        if getattr(self, "_drops", []):
+            for node in {self.services[at - 1] for at, _, _ in self._drops}:
+                if self.state[node] != "killed":
+                    self._in_netns(node, "iptables", "-F", "INPUT")
+            self._drops = []
+        return {"mechanism": "docker network connect; iptables -F in the containers"}
 
     def _docker(self, verb: str, node: str):
         subprocess.run(["docker", verb, self._container(node)], capture_output=True, timeout=60)
 
     def kill(self, node): self._docker("kill", node); self.state[node] = "killed"; return {"node": node}
-    def start(self, node): self._run("start", node); self.state[node] = "running"; return {"node": node}
+    def start(self, node):
+        self._run("start", node)
+        self.state[node] = "running"
+        self._apply_drops(node)  # a started container has a fresh network namespace: the cuts again
+        return {"node": node}
     def pause(self, node): self._docker("pause", node); self.state[node] = "paused"; return {"node": node}
     def resume(self, node): self._docker("unpause", node); self.state[node] = "running"; return {"node": node}
     def status(self, node): return self.state[node]
 
     def ctl(self, node, *args, timeout_ms=3000):
+        if self.host_ctl:  # from the host, over the cluster's network (never cut: see partition)
+            return subprocess.run([str(self.host_ctl), "--node", f"tcp://{self._ips[node]}:{self.port}", "--cookie",
+                                   self.env["TROUPE_COOKIE"], "--timeout-ms", str(timeout_ms),
+                                   "--listen", f"tcp://{self.gateway}:*", *args],
+                                  capture_output=True, text=True, timeout=timeout_ms / 1000 * 3 + 5)
         return self._run("exec", "-T", node, "/usr/local/bin/troupectl", "--node", self._address(node), "--timeout-ms", str(timeout_ms),
                          *args, timeout=timeout_ms / 1000 * 3 + 10)
 
@@ -257,5 +357,6 @@ class ComposeBackend(Backend):
         return out
 
     def mechanisms(self):
-        return {"partition": "docker network disconnect (isolate only)", "kill": "docker kill",
+        return {"partition": "iptables in the containers via nsenter" if self.nsenter else "docker network disconnect (isolate only)",
+                "troupectl": "from the host" if self.host_ctl else "docker exec in the node's container", "kill": "docker kill",
                 "pause": "docker pause", "delay": "unsupported", "loss": "unsupported"}

@@ -157,7 +157,7 @@ def main(argv: list[str]) -> int:
     def make_backend(s: Scenario):
         if a.backend == "compose":
             out = Path(os.environ.get("NETLAB_ROOT", "/tmp/netlab")) / f"chaos-compose-{os.getpid()}"
-            return ComposeBackend(Path(a.compose_file), out)
+            return ComposeBackend(Path(a.compose_file), out, s.nodes, s.profile, Path(a.build))
         return NetlabBackend(s.nodes, Path(a.build), s.profile, os.getpid(), s.node_args)
 
     def stop(signum, frame):

@@ -85,6 +85,39 @@ def parse_nodes(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x.strip()]
 
 
+def partition_groups(kind: str, arg: Optional[str], n: int) -> tuple[list[list[int]], Optional[int]]:
+    """The sides of a symmetric partition of hosts 1..n, and the bridge host if any."""
+    every = list(range(1, n + 1))
+    if kind == "halves":
+        return [every[: n // 2], every[n // 2:]], None
+    if kind == "majority":
+        k = n // 2 + 1
+        return [every[:k], every[k:]], None
+    if kind == "isolate":
+        i = int(arg)
+        return [[i], [x for x in every if x != i]], None
+    if kind == "bridge":
+        i = int(arg)
+        rest = [x for x in every if x != i]
+        return [rest[: len(rest) // 2], rest[len(rest) // 2:]], i
+    if kind == "groups":
+        return [parse_nodes(g) for g in arg.split("/")], None
+    raise LabError(f"unknown partition kind '{kind}'")
+
+
+def partition_drops(kind: str, arg: Optional[str], arg2: Optional[str], n: int,
+                    port: int = PORT) -> tuple[list[tuple[int, int, list[str]]], dict]:
+    """A partition as drop rules: (host whose INPUT drops, host whose packets it drops, extra
+    iptables matches), and the fault's description. Shared by netlab and the compose backend."""
+    if kind in ("oneway", "stall"):
+        src, dst = parse_nodes(arg), parse_nodes(arg2)
+        extra = ["-p", "tcp", "--dport", str(port)] if kind == "stall" else []
+        return [(b, a, extra) for b in dst for a in src], {"kind": "partition", "how": kind, "from": src, "to": dst}
+    groups, bridge = partition_groups(kind, arg, n)
+    drops = [(a, b, []) for gi, g in enumerate(groups) for other in groups[:gi] + groups[gi + 1:] for a in g for b in other]
+    return drops, {"kind": "partition", "how": kind, "groups": groups, "bridge": bridge}
+
+
 class Lab:
     """One run: its namespaces, its nodes and its faults, persisted in `run_dir/state.json`."""
 
@@ -381,25 +414,6 @@ class Lab:
     def _iptables(self, which, *rule: str) -> None:
         sh("ip", "netns", "exec", self.node(which)["ns"], "iptables", *rule)
 
-    def _groups_for(self, kind: str, arg: Optional[str]) -> tuple[list[list[int]], Optional[int]]:
-        n = self.state["n"]
-        every = list(range(1, n + 1))
-        if kind == "halves":
-            return [every[: n // 2], every[n // 2:]], None
-        if kind == "majority":
-            k = n // 2 + 1
-            return [every[:k], every[k:]], None
-        if kind == "isolate":
-            i = int(arg)
-            return [[i], [x for x in every if x != i]], None
-        if kind == "bridge":
-            i = int(arg)
-            rest = [x for x in every if x != i]
-            return [rest[: len(rest) // 2], rest[len(rest) // 2:]], i
-        if kind == "groups":
-            return [parse_nodes(g) for g in arg.split("/")], None
-        raise LabError(f"unknown partition kind '{kind}'")
-
     def partition(self, kind: str, arg: Optional[str] = None, arg2: Optional[str] = None) -> dict:
         """Cuts the network. Symmetric kinds: halves, majority, isolate I, bridge I (I sees both
         sides, which do not see each other), groups A/B[/C]; `oneway A B`: packets from the
@@ -407,27 +421,10 @@ class Lab:
         nodes A open to the nodes B carry nothing (their packets to B's listening port are
         dropped), while the connections B opens to A work both ways — a connection stalled one
         way, which only B can notice. The client host is never cut."""
-        if kind == "stall":
-            src, dst = parse_nodes(arg), parse_nodes(arg2)
-            for b in dst:
-                for a in src:
-                    self._iptables(b, "-A", "NETLAB", "-s", self.node(a)["ip"], "-p", "tcp", "--dport", str(PORT),
-                                   "-j", "DROP")
-            fault = {"kind": "partition", "how": "stall", "from": src, "to": dst, "mechanism": "iptables"}
-        elif kind == "oneway":
-            src, dst = parse_nodes(arg), parse_nodes(arg2)
-            for b in dst:
-                for a in src:
-                    self._iptables(b, "-A", "NETLAB", "-s", self.node(a)["ip"], "-j", "DROP")
-            fault = {"kind": "partition", "how": "oneway", "from": src, "to": dst, "mechanism": "iptables"}
-        else:
-            groups, bridge = self._groups_for(kind, arg)
-            for gi, g in enumerate(groups):
-                for other in groups[:gi] + groups[gi + 1:]:
-                    for a in g:
-                        for b in other:
-                            self._iptables(a, "-A", "NETLAB", "-s", self.node(b)["ip"], "-j", "DROP")
-            fault = {"kind": "partition", "how": kind, "groups": groups, "bridge": bridge, "mechanism": "iptables"}
+        drops, fault = partition_drops(kind, arg, arg2, self.state["n"])
+        for at, source, extra in drops:
+            self._iptables(at, "-A", "NETLAB", "-s", self.node(source)["ip"], *extra, "-j", "DROP")
+        fault["mechanism"] = "iptables"
         self.state["faults"].append(fault)
         self.save()
         return self.record("partition", **fault)

@@ -3,9 +3,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
+
+#include "node/log.hpp"
 
 namespace troupe::chaos {
 namespace {
@@ -14,7 +18,11 @@ namespace {
 int log_fd() {
   static const int fd = [] {
     const char* path = std::getenv("TROUPE_CHAOS_LOG");
-    return path && *path ? ::open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644) : -1;
+    if (!path || !*path) return -1;
+    int fd = ::open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    // Without the log the chaos checkers see no events and fail far from the cause: say it here.
+    if (fd < 0) log()->error("cannot open the chaos event log {}: {}", path, std::strerror(errno));
+    return fd;
   }();
   return fd;
 }
