@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "cluster/admin_metrics.hpp"
+#include "cluster/global_snapshot.hpp"
 #include "cluster/global_supervisor.hpp"
 #include "cluster/node.hpp"
 #include "node/call.hpp"
@@ -199,7 +200,13 @@ class admin final : public actor {
     r.available = true;
     for (auto& c : options_.supervisor->which_children()) {
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(c.last_moved.time_since_epoch()).count();
-      r.children.push_back({c.id, c.node, c.child, c.restarts, c.failed, c.node.empty() ? 0 : ms});
+      admin_child row{c.id, c.node, c.child, c.restarts, c.failed, c.node.empty() ? 0 : ms};
+      if (auto snap = options_.supervisor->snapshot(c.id)) {
+        row.has_snapshot = true;
+        row.snapshot_bytes = static_cast<std::uint32_t>(snap->size());
+        row.snapshot_digest = snapshot_digest(*snap);
+      }
+      r.children.push_back(std::move(row));
     }
     return r;
   }

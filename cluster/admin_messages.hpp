@@ -206,7 +206,12 @@ struct admin_child {
   std::uint32_t restarts = 0;
   bool failed = false;
   std::int64_t last_moved_ms = 0;  ///< when it started on its node (Unix ms); 0: never
-  MSGPACK_DEFINE(id, node, child, restarts, failed, last_moved_ms);
+  /// The snapshot of it that the answering node holds (its own child's, or the one sent to it
+  /// as the successor): size and digest (cluster/global_snapshot.hpp).
+  bool has_snapshot = false;
+  std::uint32_t snapshot_bytes = 0;
+  std::uint64_t snapshot_digest = 0;
+  MSGPACK_DEFINE(id, node, child, restarts, failed, last_moved_ms, has_snapshot, snapshot_bytes, snapshot_digest);
 };
 struct admin_children_reply {
   bool available = false;  ///< false: the node runs no global supervisor

@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include <fmt/format.h>
+
 namespace troupe {
 
 using nlohmann::json;
@@ -14,6 +16,8 @@ json name_list_json(const std::vector<admin_name>& ns) {
   return out;
 }
 
+std::string digest_text(std::uint64_t d) { return fmt::format("{:016x}", d); }
+
 json child_json(const admin_child& ch) {
   bool placed = !ch.node.empty();
   return {{"id", ch.id},
@@ -21,7 +25,9 @@ json child_json(const admin_child& ch) {
           {"pid", placed ? json(ch.child.to_string()) : json(nullptr)},
           {"restarts", ch.restarts},
           {"failed", ch.failed},
-          {"last_moved", ch.last_moved_ms == 0 ? json(nullptr) : json(utc_time_text(ch.last_moved_ms))}};
+          {"last_moved", ch.last_moved_ms == 0 ? json(nullptr) : json(utc_time_text(ch.last_moved_ms))},
+          {"snapshot", ch.has_snapshot ? json{{"bytes", ch.snapshot_bytes}, {"digest", digest_text(ch.snapshot_digest)}}
+                                       : json(nullptr)}};
 }
 
 /// Prometheus label value escaping: backslash, double quote and newline.

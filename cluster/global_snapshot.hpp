@@ -29,6 +29,8 @@
 /// from its spec's arguments. A graceful drain loses nothing: the child's saves reach the
 /// successor before the stop report that lets the successor start it (one ordered channel).
 
+#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +56,14 @@ struct global_restore {
 /// handlers). A process that is not a global child of this node is ignored by the server.
 void save_global_snapshot(actor& self, std::vector<char> state,
                           std::string_view server_name = "troupe.global_supervisor");
+
+/// A digest of a snapshot's bytes (FNV-1a, 64 bits), shown by `troupectl children`: the same
+/// digest on the owner and on its successor means the newest state has been replicated.
+[[nodiscard]] constexpr std::uint64_t snapshot_digest(std::span<const char> bytes) noexcept {
+  std::uint64_t h = 14695981039346656037ull;
+  for (char c : bytes) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return h;
+}
 
 }  // namespace troupe
 

@@ -1,6 +1,6 @@
 /// kv_failover: a key-value store under the global supervisor that outlives its node.
 ///
-///   kv_failover --nodes tcp://127.0.0.1:7101,tcp://127.0.0.1:7102,tcp://127.0.0.1:7103 --cookie secret \
+///   kv_failover --nodes tcp://127.0.0.1:7101,tcp://127.0.0.1:7102,tcp://127.0.0.1:7103 --cookie secret
 ///               --kill-cmd 'kill -9 $(cat run/{node}.pid)'
 ///
 /// It asks a node's admin to start the child `kv` (type `demo.kv`, a gen_server) with the global

@@ -15,6 +15,8 @@
 
 #include <chrono>
 
+#include "cluster/global_snapshot.hpp"
+#include "node/spawner.hpp"
 #include "tests/support/netlab_run.hpp"
 #include "tests/support/troupe_cluster.hpp"
 
@@ -200,8 +202,22 @@ TEST_F(GlobalFailoverTest, ACounterResumesFromItsSnapshotAfterItsOwnerIsKilled) 
     expected += by;
     ASSERT_EQ(cluster->counter_inc(victim, counter, by), expected);
   }
-  // The owner forwards the last save to the successor as the answer leaves (the staleness
-  // bound of global_snapshot.hpp is about one delivery); the kill comes a round trip later.
+  // The staleness bound (cluster/global_snapshot.hpp): a restored child has every change saved
+  // before the last snapshot that reached the successor — the save travels beside the answer,
+  // not before it, so a kill right after the answer may lose the last change (it did, 1 run in
+  // ~20). Kill once a survivor shows it holds the newest snapshot (`troupectl children`).
+  const auto newest = snapshot_digest(spawn_args(expected));
+  ASSERT_TRUE(troupe_cluster::eventually(
+      [&] {
+        for (auto i : cluster->live()) {
+          if (i == victim) continue;
+          for (auto& ch : cluster->children(i).value_or(std::vector<admin_child>{}))
+            if (ch.id == counter && ch.has_snapshot && ch.snapshot_digest == newest) return true;
+        }
+        return false;
+      },
+      10s))
+      << "no survivor received the counter's newest snapshot";
   cluster->kill(victim);
   ASSERT_TRUE(settle_sampling_duplicates());
   EXPECT_TRUE(duplicated.empty());

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "cluster/admin_json.hpp"
 #include "cluster/admin_reply_json.hpp"
 #include "tools/troupectl/output.hpp"
@@ -20,8 +22,10 @@ int children(context& c) {
   std::vector<row> rows;
   for (auto& ch : r->children)
     rows.push_back({ch.id, ch.node.empty() ? (ch.failed ? "(failed)" : "(not running)") : ch.node,
-                    ch.node.empty() ? "-" : ch.child.to_string(), std::to_string(ch.restarts), utc_time_text(ch.last_moved_ms)});
-  print_table({"ID", "NODE", "PID", "RESTARTS", "LAST MOVED"}, rows);
+                    ch.node.empty() ? "-" : ch.child.to_string(), std::to_string(ch.restarts), utc_time_text(ch.last_moved_ms),
+                    ch.has_snapshot ? fmt::format("{} B {:08x}", ch.snapshot_bytes, ch.snapshot_digest >> 32) : "-"});
+  // SNAPSHOT HERE: the snapshot this node holds (the owner's own, or the successor's copy).
+  print_table({"ID", "NODE", "PID", "RESTARTS", "LAST MOVED", "SNAPSHOT HERE"}, rows);
   return exit_ok;
 }
 

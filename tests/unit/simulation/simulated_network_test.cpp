@@ -18,7 +18,9 @@ TEST(SimulatedNetworkTest, NodesOfAWorldConnectToEachOther) {
   w.run_for(500ms);
   for (auto& m : w.members())
     for (auto& other : w.members()) {
-      if (&m != &other) EXPECT_TRUE(m.net->connected(other.name)) << m.name << " -> " << other.name;
+      if (&m != &other) {
+        EXPECT_TRUE(m.net->connected(other.name)) << m.name << " -> " << other.name;
+      }
     }
 }
 
