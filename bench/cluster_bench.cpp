@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "bench/report.hpp"
-#include "cluster/node.hpp"
+#include "troupe/cluster/node.hpp"
 #include "tests/support/child_process.hpp"
 
 namespace {

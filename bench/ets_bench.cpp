@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "bench/report.hpp"
-#include "node/actor_system.hpp"
-#include "node/scoped_actor.hpp"
-#include "node/table/ets_table.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/scoped_actor.hpp"
+#include "troupe/node/table/ets_table.hpp"
 
 namespace {
 

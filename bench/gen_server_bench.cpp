@@ -10,10 +10,10 @@
 #include <string>
 
 #include "bench/report.hpp"
-#include "node/behaviour/gen_server.hpp"
-#include "node/behaviour/gen_server_call.hpp"
-#include "node/behaviour/start_link.hpp"
-#include "node/scoped_actor.hpp"
+#include "troupe/node/behaviour/gen_server.hpp"
+#include "troupe/node/behaviour/gen_server_call.hpp"
+#include "troupe/node/behaviour/start_link.hpp"
+#include "troupe/node/scoped_actor.hpp"
 
 namespace gs_bench {
 struct get {

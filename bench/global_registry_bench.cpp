@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "bench/report.hpp"
-#include "registry/global_registry.hpp"
+#include "troupe/registry/global_registry.hpp"
 
 namespace {
 

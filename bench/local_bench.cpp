@@ -10,8 +10,8 @@
 #include <thread>
 
 #include "bench/report.hpp"
-#include "node/actor_system.hpp"
-#include "node/scoped_actor.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/scoped_actor.hpp"
 
 namespace {
 

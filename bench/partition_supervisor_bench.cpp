@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "bench/report.hpp"
-#include "node/behaviour/dynamic_supervisor.hpp"
-#include "node/behaviour/partition_supervisor.hpp"
-#include "node/behaviour/start_link.hpp"
+#include "troupe/node/behaviour/dynamic_supervisor.hpp"
+#include "troupe/node/behaviour/partition_supervisor.hpp"
+#include "troupe/node/behaviour/start_link.hpp"
 
 namespace {
 

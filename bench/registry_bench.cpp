@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "bench/report.hpp"
-#include "node/actor_system.hpp"
-#include "node/scoped_actor.hpp"
-#include "registry/registry.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/scoped_actor.hpp"
+#include "troupe/registry/registry.hpp"
 
 namespace {
 

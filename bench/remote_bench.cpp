@@ -15,10 +15,10 @@
 #include <zmq.hpp>
 
 #include "bench/report.hpp"
-#include "cluster/node.hpp"
-#include "node/actor_factory.hpp"
-#include "node/scoped_actor.hpp"
-#include "node/spawner.hpp"
+#include "troupe/cluster/node.hpp"
+#include "troupe/node/actor_factory.hpp"
+#include "troupe/node/scoped_actor.hpp"
+#include "troupe/node/spawner.hpp"
 
 namespace {
 

@@ -10,9 +10,9 @@
 #include <string>
 
 #include "bench/report.hpp"
-#include "node/behaviour/start_link.hpp"
-#include "node/behaviour/supervisor.hpp"
-#include "node/scoped_actor.hpp"
+#include "troupe/node/behaviour/start_link.hpp"
+#include "troupe/node/behaviour/supervisor.hpp"
+#include "troupe/node/scoped_actor.hpp"
 
 namespace sup_bench {
 struct crash_now {

@@ -1,15 +1,15 @@
-#include "cluster/admin.hpp"
+#include "troupe/cluster/admin.hpp"
 
 #include <atomic>
 #include <memory>
 #include <thread>
 
-#include "cluster/admin_metrics.hpp"
-#include "cluster/global_snapshot.hpp"
-#include "cluster/global_supervisor.hpp"
-#include "cluster/node.hpp"
-#include "node/call.hpp"
-#include "node/log.hpp"
+#include "troupe/cluster/admin_metrics.hpp"
+#include "troupe/cluster/global_snapshot.hpp"
+#include "troupe/cluster/global_supervisor.hpp"
+#include "troupe/cluster/node.hpp"
+#include "troupe/node/call.hpp"
+#include "troupe/node/log.hpp"
 
 namespace troupe {
 namespace {
@@ -201,6 +201,7 @@ class admin final : public actor {
     for (auto& c : options_.supervisor->which_children()) {
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(c.last_moved.time_since_epoch()).count();
       admin_child row{c.id, c.node, c.child, c.restarts, c.failed, c.node.empty() ? 0 : ms};
+      row.waiting = c.waiting;
       if (auto snap = options_.supervisor->snapshot(c.id)) {
         row.has_snapshot = true;
         row.snapshot_bytes = static_cast<std::uint32_t>(snap->size());

@@ -23,9 +23,9 @@
 #include <utility>
 #include <vector>
 
-#include "cluster/admin_messages.hpp"
-#include "node/exit_reason.hpp"
-#include "node/pid.hpp"
+#include "troupe/cluster/admin_messages.hpp"
+#include "troupe/node/exit_reason.hpp"
+#include "troupe/node/pid.hpp"
 
 namespace troupe {
 

@@ -1,9 +1,9 @@
-#include "cluster/admin_caller.hpp"
+#include "troupe/cluster/admin_caller.hpp"
 
 #include <map>
 
-#include "cluster/node.hpp"
-#include "node/log.hpp"
+#include "troupe/cluster/node.hpp"
+#include "troupe/node/log.hpp"
 
 namespace troupe {
 

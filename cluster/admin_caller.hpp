@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "cluster/admin.hpp"
-#include "node/scoped_actor.hpp"
+#include "troupe/cluster/admin.hpp"
+#include "troupe/node/scoped_actor.hpp"
 
 namespace troupe {
 

@@ -1,4 +1,4 @@
-#include "cluster/admin_json.hpp"
+#include "troupe/cluster/admin_json.hpp"
 
 #include <map>
 

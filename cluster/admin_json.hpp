@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "cluster/admin_messages.hpp"
-#include "node/error.hpp"
+#include "troupe/cluster/admin_messages.hpp"
+#include "troupe/node/error.hpp"
 
 namespace troupe {
 

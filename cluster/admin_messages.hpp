@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "node/message_type.hpp"
-#include "node/msgpack_adaptors.hpp"
-#include "node/pid.hpp"
+#include "troupe/node/message_type.hpp"
+#include "troupe/node/msgpack_adaptors.hpp"
+#include "troupe/node/pid.hpp"
 
 namespace troupe {
 
@@ -211,7 +211,9 @@ struct admin_child {
   bool has_snapshot = false;
   std::uint32_t snapshot_bytes = 0;
   std::uint64_t snapshot_digest = 0;
-  MSGPACK_DEFINE(id, node, child, restarts, failed, last_moved_ms, has_snapshot, snapshot_bytes, snapshot_digest);
+  /// Why it runs nowhere, when it waits (global_child_info::waiting); empty otherwise.
+  std::string waiting;
+  MSGPACK_DEFINE(id, node, child, restarts, failed, last_moved_ms, has_snapshot, snapshot_bytes, snapshot_digest, waiting);
 };
 struct admin_children_reply {
   bool available = false;  ///< false: the node runs no global supervisor

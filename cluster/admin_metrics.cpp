@@ -1,11 +1,11 @@
-#include "cluster/admin_metrics.hpp"
+#include "troupe/cluster/admin_metrics.hpp"
 
 #include <algorithm>
 #include <set>
 
-#include "cluster/admin_reply_json.hpp"
-#include "cluster/global_supervisor.hpp"
-#include "cluster/node.hpp"
+#include "troupe/cluster/admin_reply_json.hpp"
+#include "troupe/cluster/global_supervisor.hpp"
+#include "troupe/cluster/node.hpp"
 
 namespace troupe {
 namespace {

@@ -12,7 +12,7 @@
 
 #include <string>
 
-#include "cluster/admin_messages.hpp"
+#include "troupe/cluster/admin_messages.hpp"
 
 namespace troupe {
 

@@ -1,4 +1,4 @@
-#include "cluster/admin_reply_json.hpp"
+#include "troupe/cluster/admin_reply_json.hpp"
 
 #include <ctime>
 
@@ -25,6 +25,7 @@ json child_json(const admin_child& ch) {
           {"pid", placed ? json(ch.child.to_string()) : json(nullptr)},
           {"restarts", ch.restarts},
           {"failed", ch.failed},
+          {"waiting", ch.waiting.empty() ? json(nullptr) : json(ch.waiting)},
           {"last_moved", ch.last_moved_ms == 0 ? json(nullptr) : json(utc_time_text(ch.last_moved_ms))},
           {"snapshot", ch.has_snapshot ? json{{"bytes", ch.snapshot_bytes}, {"digest", digest_text(ch.snapshot_digest)}}
                                        : json(nullptr)}};

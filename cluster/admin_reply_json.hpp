@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "cluster/admin_messages.hpp"
+#include "troupe/cluster/admin_messages.hpp"
 
 namespace troupe {
 

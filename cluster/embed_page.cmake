@@ -7,7 +7,7 @@ if(NOT clash EQUAL -1)
 endif()
 file(WRITE ${OUTPUT}.tmp
   "// Generated from cluster/live_page.html by cluster/embed_page.cmake: do not edit.\n"
-  "#include \"cluster/management_routes.hpp\"\n\n"
+  "#include \"troupe/cluster/management_routes.hpp\"\n\n"
   "namespace troupe {\n"
   "const std::string_view live_page_html = R\"troupe_page(${content})troupe_page\";\n"
   "}  // namespace troupe\n")

@@ -35,9 +35,9 @@
 #include <string_view>
 #include <vector>
 
-#include "node/actor.hpp"
-#include "node/message_type.hpp"
-#include "node/msgpack_adaptors.hpp"
+#include "troupe/node/actor.hpp"
+#include "troupe/node/message_type.hpp"
+#include "troupe/node/msgpack_adaptors.hpp"
 
 namespace troupe {
 

@@ -1,13 +1,28 @@
-#include "cluster/global_supervisor.hpp"
+#include "troupe/cluster/global_supervisor.hpp"
 
 #include <algorithm>
 
-#include "cluster/global_snapshot.hpp"
-#include "cluster/global_supervisor_server.hpp"
-#include "cluster/node.hpp"
-#include "node/actor_factory.hpp"
+#include "troupe/cluster/global_snapshot.hpp"
+#include "troupe/cluster/global_supervisor_server.hpp"
+#include "troupe/cluster/node.hpp"
+#include "troupe/node/actor_factory.hpp"
 
 namespace troupe {
+namespace {
+
+/// A type this process has registered (published types may lag a registration by a tick).
+bool local_type(const std::string& type) {
+  auto types = actor_types();
+  return std::binary_search(types.begin(), types.end(), type);
+}
+
+std::string listed(const std::set<std::string>& names) {
+  std::string out;
+  for (auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
 
 global_supervisor::global_supervisor(node& n, global_supervisor_options options)
     : node_(n), shared_(std::make_shared<gs::shared_state>()) {
@@ -21,11 +36,11 @@ global_supervisor::~global_supervisor() {
 
 result<void> global_supervisor::start_child(global_child_spec spec) {
   if (spec.id.empty() || spec.type.empty()) return fail(errc::invalid_argument, "a global child needs an id and a type");
-  auto types = actor_types();
-  if (!std::binary_search(types.begin(), types.end(), spec.type))
-    return fail(errc::invalid_argument, "unknown actor type '" + spec.type + "'");
   {
     std::lock_guard lock(shared_->mutex);
+    if (!shared_->cluster_types.contains(spec.type) && !local_type(spec.type))
+      return fail(errc::invalid_argument, "no node of the cluster hosts actor type '" + spec.type + "' (hosted: " +
+                                              listed(shared_->cluster_types) + ")");
     if (auto it = shared_->specs.find(spec.id); it != shared_->specs.end() && !it->second.removed)
       return fail(errc::name_taken, "a global child '" + spec.id + "' exists");
   }

@@ -40,6 +40,14 @@
 /// placement({those two}) stops; or rebalancing is on and the owner is another node — then it
 /// stops here (at most `rebalance_per_second` a second) and starts on its owner.
 ///
+/// ## Mixed clusters
+/// Nodes may host different actor types (each program registers its own). Every sync carries
+/// the sender's hosted types, and a server sends a fresh sync to every peer when its own set
+/// changes. Placement runs over the members that host the child's type only, so every node
+/// still computes the same owner; a child whose type no member of the view hosts runs nowhere,
+/// shown as waiting with that reason, and starts as soon as a node that hosts it is synced. A
+/// node keeps the types of a lost peer until that peer's next incarnation syncs.
+///
 /// ## Drain (graceful handoff)
 /// `drain()` (troupe-node runs it on SIGTERM; `troupectl drain NODE`) tells every peer that this
 /// node is draining, so placement skips it, and stops its children here; each new owner starts
@@ -103,10 +111,10 @@
 #include <utility>
 #include <vector>
 
-#include "cluster/placement.hpp"
-#include "node/behaviour/child_spec.hpp"
-#include "node/error.hpp"
-#include "node/pid.hpp"
+#include "troupe/cluster/placement.hpp"
+#include "troupe/node/behaviour/child_spec.hpp"
+#include "troupe/node/error.hpp"
+#include "troupe/node/pid.hpp"
 
 namespace troupe {
 
@@ -138,6 +146,9 @@ struct global_child_info {
   std::uint32_t restarts = 0;
   bool failed = false;
   std::chrono::system_clock::time_point last_moved{};
+  /// Why it runs nowhere, when it waits for something other than its start (for example
+  /// "no live node hosts actor type 'billing'"); empty otherwise.
+  std::string waiting;
 };
 
 enum class quorum_mode {
@@ -156,6 +167,9 @@ struct global_supervisor_options {
   duration max_restart_window = std::chrono::seconds(5);
   /// How often ownership is re-evaluated besides events (grace deadlines).
   duration tick = std::chrono::milliseconds(100);
+  /// The actor types this node hosts; unset: every type registered in the process
+  /// (actor_factory.hpp), read again on every tick so a type registered late is advertised.
+  std::optional<std::vector<std::string>> hosted_types;
   /// Null: rendezvous hashing (uniform_placement()).
   std::shared_ptr<const placement_strategy> placement;
   /// Registers a running child's global name (called on its node, from the server process).
@@ -186,8 +200,9 @@ class global_supervisor {
   global_supervisor(const global_supervisor&) = delete;
   global_supervisor& operator=(const global_supervisor&) = delete;
 
-  /// Adds a child cluster-wide; it starts on its owner. `invalid_argument` (empty id or type,
-  /// or a type unknown to this node), `name_taken` if a live spec has this id.
+  /// Adds a child cluster-wide; it starts on its owner, a member that hosts its type.
+  /// `invalid_argument` (empty id or type, or a type that neither this node nor any member it
+  /// has synced with hosts), `name_taken` if a live spec has this id.
   [[nodiscard]] result<void> start_child(global_child_spec spec);
   /// Removes a child cluster-wide (its owner stops it). `not_found` if no live spec has this id.
   [[nodiscard]] result<void> terminate_child(const std::string& id);

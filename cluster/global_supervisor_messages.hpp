@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "node/message_type.hpp"
-#include "node/msgpack_adaptors.hpp"
-#include "node/pid.hpp"
+#include "troupe/node/message_type.hpp"
+#include "troupe/node/msgpack_adaptors.hpp"
+#include "troupe/node/pid.hpp"
 
 namespace troupe::gs {
 
@@ -59,7 +59,8 @@ struct sync {
   std::uint64_t seq = 0;  ///< the sender's counter over its syncs and reports
   bool draining = false;  ///< the sender is handing its children off before it leaves
   std::vector<std::string> view;  ///< the sender's view (itself and its synced peers), sorted
-  MSGPACK_DEFINE(from, records, reports, reply, seq, draining, view);
+  std::vector<std::string> types;  ///< the actor types the sender hosts, sorted (mixed clusters)
+  MSGPACK_DEFINE(from, records, reports, reply, seq, draining, view, types);
 };
 
 /// One report changed; a report neither running nor failed withdraws the child.

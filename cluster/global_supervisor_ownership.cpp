@@ -3,11 +3,11 @@
 
 #include <algorithm>
 
-#include "cluster/global_supervisor_server.hpp"
-#include "cluster/global_snapshot.hpp"
-#include "cluster/node.hpp"
-#include "node/actor_factory.hpp"
-#include "node/log.hpp"
+#include "troupe/cluster/global_supervisor_server.hpp"
+#include "troupe/cluster/global_snapshot.hpp"
+#include "troupe/cluster/node.hpp"
+#include "troupe/node/actor_factory.hpp"
+#include "troupe/node/log.hpp"
 
 namespace troupe::gs {
 namespace {
@@ -160,7 +160,25 @@ std::vector<std::string> server::view() const {
 }
 
 std::optional<std::string> server::owner(const child_record& r, const std::vector<std::string>& members) const {
-  return options_.placement->owner({r.id, r.preferred, r.pinned}, members);
+  auto hosting = [&](const std::string& m) { return hosts(m, r.type); };
+  if (std::all_of(members.begin(), members.end(), hosting))  // the usual case: no copy
+    return options_.placement->owner({r.id, r.preferred, r.pinned}, members);
+  std::vector<std::string> able;
+  std::copy_if(members.begin(), members.end(), std::back_inserter(able), hosting);
+  return options_.placement->owner({r.id, r.preferred, r.pinned}, able);
+}
+
+bool server::hosts(const std::string& member, const std::string& type) const {
+  if (member == me_) return std::binary_search(types_.begin(), types_.end(), type);
+  auto it = peer_types_.find(member);
+  return it != peer_types_.end() && std::binary_search(it->second.begin(), it->second.end(), type);
+}
+
+std::string server::waiting_reason(const child_record& r, const std::vector<std::string>& members) const {
+  if (std::none_of(members.begin(), members.end(), [&](const std::string& m) { return hosts(m, r.type); }))
+    return "no live node hosts actor type '" + r.type + "'";
+  if (r.pinned && !owner(r, members)) return "none of its pinned nodes is up";
+  return {};
 }
 
 bool server::running_elsewhere(const std::string& id, const std::vector<std::string>& members) const {
@@ -286,16 +304,21 @@ void server::remove_spec(const std::string& id) {
 }
 
 void server::publish() {
+  const auto placeable = placement_view(view());
+  std::set<std::string> types(types_.begin(), types_.end());
+  for (auto& [peer, theirs] : peer_types_) types.insert(theirs.begin(), theirs.end());
   std::vector<global_child_info> children;
   std::vector<std::pair<std::string, pid>> local;
   std::map<std::string, pid> names;
   auto add = [&](const child_record& spec, const std::string& where, const child_report& r) {
     auto moved = std::chrono::system_clock::time_point(std::chrono::milliseconds(r.moved_at_ms));
-    children.push_back({spec.id, r.running ? where : std::string(), r.child, r.restarts, r.failed, moved});
+    children.push_back({spec.id, r.running ? where : std::string(), r.child, r.restarts, r.failed, moved,
+                        r.running || r.failed ? std::string() : waiting_reason(spec, placeable)});
     if (r.running && !spec.name.empty()) names[spec.name] = r.child;
   };
   for (auto& [id, c] : local_) local.emplace_back(id, c.child);
   const auto& members = up_;
+
   for (auto& [id, spec] : specs_) {
     if (spec.removed) continue;
     if (local_.contains(id) || failed_.contains(id)) {
@@ -317,7 +340,7 @@ void server::publish() {
     shared_->local = std::move(local);
     shared_->names = std::move(names);
     shared_->draining = draining_;
-    auto placeable = placement_view(view());
+    shared_->cluster_types = std::move(types);
     shared_->placeable_peers = placeable.size() - std::count(placeable.begin(), placeable.end(), me_);
   }
   shared_->changed.notify_all();

@@ -1,12 +1,12 @@
-#include "cluster/global_supervisor_server.hpp"
+#include "troupe/cluster/global_supervisor_server.hpp"
 
 #include <algorithm>
 
-#include "cluster/global_snapshot.hpp"
-#include "cluster/node.hpp"
-#include "node/actor_factory.hpp"
-#include "node/log.hpp"
-#include "transport/phi_detector.hpp"
+#include "troupe/cluster/global_snapshot.hpp"
+#include "troupe/cluster/node.hpp"
+#include "troupe/node/actor_factory.hpp"
+#include "troupe/node/log.hpp"
+#include "troupe/transport/phi_detector.hpp"
 
 namespace troupe::gs {
 namespace {
@@ -52,6 +52,7 @@ behavior server::make_behavior() {
   if (auto r = system().register_name(options_.server_name, self()); !r)
     log()->error("global supervisor: cannot register '{}': {}", options_.server_name, r.error().message());
   subscribe();
+  refresh_types();
   settle_until_ = system().clock().now() + grace_;
   fresh_until_ = settle_until_;
   schedule_tick();
@@ -122,6 +123,7 @@ void server::on_sync(const sync& s) {
   }
   if (s.draining) draining_peers_.insert(s.from);
   peer_views_[s.from] = s.view;
+  peer_types_[s.from] = s.types;
   auto& theirs = reports_[s.from];
   theirs.clear();
   for (auto& r : s.reports) theirs[r.id] = r;
@@ -191,6 +193,7 @@ void server::schedule_tick() {
 
 void server::on_tick(const tick& t) {
   subscribe();
+  refresh_types();
   auto now = system().clock().now();
   detect_stall(t.fired - t.deadline, now);
   std::erase_if(lost_at_, [&](auto& kv) { return kv.second + grace_ <= now; });
@@ -308,7 +311,7 @@ void server::broadcast_report(const child_report& r) {
 }
 
 void server::send_sync(const std::string& to, bool reply) {
-  sync s{me_, {}, own_reports(), reply, ++seq_, draining_, view()};
+  sync s{me_, {}, own_reports(), reply, ++seq_, draining_, view(), types_};
   for (auto& [id, r] : specs_) s.records.push_back(r);
   node_.network().send_to_name(to, options_.server_name, make_envelope<sync>(self(), std::move(s)));
 }
@@ -331,6 +334,15 @@ child_report server::report_of(const std::string& id) const {
   }
   r.failed = failed_.contains(id);
   return r;
+}
+
+void server::refresh_types() {
+  auto now = options_.hosted_types ? *options_.hosted_types : actor_types();
+  std::sort(now.begin(), now.end());
+  if (now == types_) return;
+  types_ = std::move(now);
+  for (auto& peer : up_) send_sync(peer, false);
+  request_reconcile();
 }
 
 void server::forget_node(const std::string& name, bool lost) {

@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "cluster/global_supervisor.hpp"
-#include "cluster/global_supervisor_messages.hpp"
-#include "cluster/member.hpp"
-#include "node/actor.hpp"
-#include "transport/transport_config.hpp"
+#include "troupe/cluster/global_supervisor.hpp"
+#include "troupe/cluster/global_supervisor_messages.hpp"
+#include "troupe/cluster/member.hpp"
+#include "troupe/node/actor.hpp"
+#include "troupe/transport/transport_config.hpp"
 
 namespace troupe::gs {
 
@@ -32,6 +32,7 @@ struct shared_state {
   std::condition_variable changed;  ///< notified on every publish (drain waits on it)
   bool draining = false;             ///< the server has begun draining
   std::size_t placeable_peers = 0;   ///< peers children may move to
+  std::set<std::string> cluster_types;  ///< types hosted here or by any peer synced with
   std::atomic<std::uint64_t> clock{0};
   /// Children this node started because the node running them was lost (not left or drained).
   std::atomic<std::uint64_t> failovers{0};
@@ -109,6 +110,12 @@ class server final : public actor {
   [[nodiscard]] bool rebalance_budget();
   [[nodiscard]] bool may_start(const std::vector<std::string>& members) const;
   [[nodiscard]] std::optional<std::string> owner(const child_record& r, const std::vector<std::string>& members) const;
+  /// Whether `member` hosts actor type `type`, as far as this node knows.
+  [[nodiscard]] bool hosts(const std::string& member, const std::string& type) const;
+  /// Why child `r` runs nowhere among `members`, if that is not just its start pending.
+  [[nodiscard]] std::string waiting_reason(const child_record& r, const std::vector<std::string>& members) const;
+  /// Reads this node's hosted types; when they changed, tells every peer (a fresh sync).
+  void refresh_types();
   [[nodiscard]] bool running_elsewhere(const std::string& id, const std::vector<std::string>& members) const;
   [[nodiscard]] bool held(const child_record& r, const std::vector<std::string>& members) const;
 
@@ -168,6 +175,8 @@ class server final : public actor {
   std::set<std::string> orphaned_;                  ///< ids that ran on a lost node: a start here is a failover
   bool reconcile_pending_ = false;
   std::map<std::string, std::vector<std::string>> peer_views_;  ///< each synced peer's last view
+  std::vector<std::string> types_;                              ///< hosted here, sorted
+  std::map<std::string, std::vector<std::string>> peer_types_;  ///< hosted by each peer (sorted), as last synced
   std::vector<std::string> told_view_;  ///< the view last broadcast
   /// Every peer of `reachable` reports exactly `reachable` as its view.
   [[nodiscard]] bool view_agreed(const std::vector<std::string>& reachable) const;

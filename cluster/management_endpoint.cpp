@@ -1,4 +1,4 @@
-#include "cluster/management_endpoint.hpp"
+#include "troupe/cluster/management_endpoint.hpp"
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "cluster/management_routes.hpp"
-#include "node/log.hpp"
+#include "troupe/cluster/management_routes.hpp"
+#include "troupe/node/log.hpp"
 
 namespace troupe {
 namespace {

@@ -28,7 +28,7 @@
 #include <memory>
 #include <string>
 
-#include "node/error.hpp"
+#include "troupe/node/error.hpp"
 
 namespace troupe {
 

@@ -1,10 +1,10 @@
-#include "cluster/management_routes.hpp"
+#include "troupe/cluster/management_routes.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include "cluster/admin_metrics.hpp"
-#include "cluster/admin_reply_json.hpp"
-#include "cluster/node.hpp"
+#include "troupe/cluster/admin_metrics.hpp"
+#include "troupe/cluster/admin_reply_json.hpp"
+#include "troupe/cluster/node.hpp"
 
 namespace troupe {
 namespace {

@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cluster/admin_caller.hpp"
+#include "troupe/cluster/admin_caller.hpp"
 
 namespace troupe {
 

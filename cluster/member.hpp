@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "node/message_type.hpp"
+#include "troupe/node/message_type.hpp"
 
 namespace troupe {
 

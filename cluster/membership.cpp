@@ -1,9 +1,9 @@
-#include "cluster/membership.hpp"
+#include "troupe/cluster/membership.hpp"
 
 #include <algorithm>
 #include <map>
 
-#include "node/log.hpp"
+#include "troupe/node/log.hpp"
 
 namespace troupe {
 

@@ -26,9 +26,9 @@
 #include <string>
 #include <vector>
 
-#include "cluster/member.hpp"
-#include "node/actor_system.hpp"
-#include "transport/network.hpp"
+#include "troupe/cluster/member.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/transport/network.hpp"
 
 namespace troupe {
 

@@ -1,6 +1,6 @@
-#include "cluster/node.hpp"
+#include "troupe/cluster/node.hpp"
 
-#include "node/spawner.hpp"
+#include "troupe/node/spawner.hpp"
 
 namespace troupe {
 

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "cluster/membership.hpp"
-#include "node/actor_system.hpp"
-#include "transport/transport.hpp"
+#include "troupe/cluster/membership.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/transport/transport.hpp"
 
 namespace troupe {
 

@@ -1,4 +1,4 @@
-#include "cluster/placement.hpp"
+#include "troupe/cluster/placement.hpp"
 
 #include <algorithm>
 

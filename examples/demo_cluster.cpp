@@ -9,9 +9,9 @@
 #include <fstream>
 #include <thread>
 
-#include "cluster/admin.hpp"
-#include "cluster/admin_messages.hpp"
-#include "node/log.hpp"
+#include "troupe/cluster/admin.hpp"
+#include "troupe/cluster/admin_messages.hpp"
+#include "troupe/node/log.hpp"
 
 namespace troupe::demo {
 namespace {

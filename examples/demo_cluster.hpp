@@ -23,12 +23,12 @@
 #include <string>
 #include <vector>
 
-#include "cluster/node.hpp"
-#include "node/call.hpp"
-#include "node/scoped_actor.hpp"
-#include "node/spawner.hpp"
-#include "registry/global_registry.hpp"
-#include "registry/process_groups.hpp"
+#include "troupe/cluster/node.hpp"
+#include "troupe/node/call.hpp"
+#include "troupe/node/scoped_actor.hpp"
+#include "troupe/node/spawner.hpp"
+#include "troupe/registry/global_registry.hpp"
+#include "troupe/registry/process_groups.hpp"
 
 namespace troupe::demo {
 

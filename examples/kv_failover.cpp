@@ -17,8 +17,8 @@
 #include <cstdlib>
 #include <thread>
 
-#include "cluster/admin.hpp"
-#include "cluster/admin_messages.hpp"
+#include "troupe/cluster/admin.hpp"
+#include "troupe/cluster/admin_messages.hpp"
 #include "examples/demo_cluster.hpp"
 #include "tools/troupe_node/demo_actors.hpp"
 

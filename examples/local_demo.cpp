@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <string>
 
-#include "node/actor_system.hpp"
-#include "node/scoped_actor.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/scoped_actor.hpp"
 
 namespace demo {
 

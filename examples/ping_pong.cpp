@@ -12,7 +12,7 @@
 #include <cstdio>
 
 #include "examples/demo_cluster.hpp"
-#include "node/spawner.hpp"
+#include "troupe/node/spawner.hpp"
 #include "tools/troupe_node/demo_actors.hpp"
 
 namespace {

@@ -9,9 +9,9 @@
 #include <cstdint>
 #include <variant>
 
-#include "node/system_messages.hpp"
+#include "troupe/node/system_messages.hpp"
 #include "tests/support/test_messages.hpp"
-#include "transport/codec.hpp"
+#include "troupe/transport/codec.hpp"
 
 namespace {
 

@@ -15,7 +15,7 @@
 #include <cstdlib>
 #include <msgpack.hpp>
 
-#include "transport/msgpack_guard.hpp"
+#include "troupe/transport/msgpack_guard.hpp"
 
 namespace {
 

@@ -8,9 +8,9 @@
 #include <fstream>
 #include <string>
 
-#include "node/system_messages.hpp"
+#include "troupe/node/system_messages.hpp"
 #include "tests/support/test_messages.hpp"
-#include "transport/codec.hpp"
+#include "troupe/transport/codec.hpp"
 
 namespace {
 

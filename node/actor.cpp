@@ -1,12 +1,12 @@
-#include "node/actor.hpp"
+#include "troupe/node/actor.hpp"
 
 #include <algorithm>
 #include <exception>
 
-#include "node/actor_system.hpp"
-#include "node/log.hpp"
-#include "node/spawner.hpp"
-#include "node/sys_support.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/log.hpp"
+#include "troupe/node/spawner.hpp"
+#include "troupe/node/sys_support.hpp"
 
 namespace troupe {
 namespace {

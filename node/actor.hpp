@@ -34,18 +34,18 @@
 #include <utility>
 #include <vector>
 
-#include "node/behavior.hpp"
-#include "node/clock.hpp"
-#include "node/exit_reason.hpp"
-#include "node/executor.hpp"
-#include "node/internal/spinlock.hpp"
-#include "node/mailbox.hpp"
-#include "node/pid.hpp"
-#include "node/error.hpp"
-#include "node/process_info.hpp"
-#include "node/reply_to.hpp"
-#include "node/sys_state.hpp"
-#include "node/timer_queue.hpp"
+#include "troupe/node/behavior.hpp"
+#include "troupe/node/clock.hpp"
+#include "troupe/node/exit_reason.hpp"
+#include "troupe/node/executor.hpp"
+#include "troupe/node/internal/spinlock.hpp"
+#include "troupe/node/mailbox.hpp"
+#include "troupe/node/pid.hpp"
+#include "troupe/node/error.hpp"
+#include "troupe/node/process_info.hpp"
+#include "troupe/node/reply_to.hpp"
+#include "troupe/node/sys_state.hpp"
+#include "troupe/node/timer_queue.hpp"
 
 namespace troupe {
 

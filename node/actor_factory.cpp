@@ -1,4 +1,4 @@
-#include "node/actor_factory.hpp"
+#include "troupe/node/actor_factory.hpp"
 
 #include <algorithm>
 #include <map>

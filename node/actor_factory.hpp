@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "node/actor.hpp"
-#include "node/error.hpp"
+#include "troupe/node/actor.hpp"
+#include "troupe/node/error.hpp"
 
 namespace troupe {
 

@@ -10,11 +10,11 @@
 #include <algorithm>
 #include <chrono>
 
-#include "node/actor.hpp"
-#include "node/actor_system.hpp"
-#include "node/log.hpp"
-#include "node/sys_messages.hpp"
-#include "node/sys_support.hpp"
+#include "troupe/node/actor.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/log.hpp"
+#include "troupe/node/sys_messages.hpp"
+#include "troupe/node/sys_support.hpp"
 
 namespace troupe {
 namespace {

@@ -1,13 +1,13 @@
-#include "node/actor_system.hpp"
+#include "troupe/node/actor_system.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <random>
 #include <thread>
 
-#include "node/asio_executor.hpp"
-#include "node/log.hpp"
-#include "node/stepped_executor.hpp"
+#include "troupe/node/asio_executor.hpp"
+#include "troupe/node/log.hpp"
+#include "troupe/node/stepped_executor.hpp"
 
 namespace troupe {
 namespace {

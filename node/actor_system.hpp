@@ -15,17 +15,17 @@
 #include <unordered_map>
 #include <vector>
 
-#include "node/actor.hpp"
-#include "node/clock.hpp"
-#include "node/error.hpp"
-#include "node/executor.hpp"
-#include "node/message_type.hpp"
-#include "node/name_service.hpp"
-#include "node/process_info.hpp"
-#include "node/process_table.hpp"
-#include "node/remote_router.hpp"
-#include "node/system_messages.hpp"
-#include "node/timer_queue.hpp"
+#include "troupe/node/actor.hpp"
+#include "troupe/node/clock.hpp"
+#include "troupe/node/error.hpp"
+#include "troupe/node/executor.hpp"
+#include "troupe/node/message_type.hpp"
+#include "troupe/node/name_service.hpp"
+#include "troupe/node/process_info.hpp"
+#include "troupe/node/process_table.hpp"
+#include "troupe/node/remote_router.hpp"
+#include "troupe/node/system_messages.hpp"
+#include "troupe/node/timer_queue.hpp"
 
 namespace troupe {
 

@@ -1,9 +1,9 @@
-#include "node/asio_executor.hpp"
+#include "troupe/node/asio_executor.hpp"
 
 #include <boost/asio/defer.hpp>
 #include <boost/asio/post.hpp>
 
-#include "node/log.hpp"
+#include "troupe/node/log.hpp"
 
 namespace troupe {
 namespace {

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "node/executor.hpp"
+#include "troupe/node/executor.hpp"
 
 namespace troupe {
 

@@ -17,7 +17,7 @@
 #include <tuple>
 #include <type_traits>
 
-#include "node/message_type.hpp"
+#include "troupe/node/message_type.hpp"
 
 namespace troupe {
 

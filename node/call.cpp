@@ -1,4 +1,4 @@
-#include "node/call.hpp"
+#include "troupe/node/call.hpp"
 
 namespace troupe::detail {
 

@@ -14,8 +14,8 @@
 
 #include <string>
 
-#include "node/actor_system.hpp"
-#include "node/scoped_actor.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/scoped_actor.hpp"
 
 namespace troupe {
 

@@ -11,7 +11,7 @@
 #include <memory>
 #include <utility>
 
-#include "node/pid.hpp"
+#include "troupe/node/pid.hpp"
 
 namespace troupe {
 

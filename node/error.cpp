@@ -1,4 +1,4 @@
-#include "node/error.hpp"
+#include "troupe/node/error.hpp"
 
 namespace troupe {
 

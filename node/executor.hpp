@@ -6,7 +6,7 @@
 
 #include <functional>
 
-#include "node/clock.hpp"
+#include "troupe/node/clock.hpp"
 
 namespace troupe {
 

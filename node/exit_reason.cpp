@@ -1,5 +1,5 @@
-#include "node/exit_reason.hpp"
-#include "node/msgpack_adaptors.hpp"
+#include "troupe/node/exit_reason.hpp"
+#include "troupe/node/msgpack_adaptors.hpp"
 
 namespace troupe {
 

@@ -1,4 +1,4 @@
-#include "node/log.hpp"
+#include "troupe/node/log.hpp"
 
 #include <cstdlib>
 #include <spdlog/sinks/stdout_color_sinks.h>

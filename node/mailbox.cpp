@@ -1,4 +1,4 @@
-#include "node/mailbox.hpp"
+#include "troupe/node/mailbox.hpp"
 
 namespace troupe {
 

@@ -11,7 +11,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "node/envelope.hpp"
+#include "troupe/node/envelope.hpp"
 
 namespace troupe {
 

@@ -1,4 +1,4 @@
-#include "node/message_type.hpp"
+#include "troupe/node/message_type.hpp"
 
 #include <cstdio>
 #include <cstdlib>

@@ -17,7 +17,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "node/envelope.hpp"
+#include "troupe/node/envelope.hpp"
 
 namespace troupe {
 

@@ -11,8 +11,8 @@
 #include <msgpack.hpp>
 #include <string>
 
-#include "node/exit_reason.hpp"
-#include "node/pid.hpp"
+#include "troupe/node/exit_reason.hpp"
+#include "troupe/node/pid.hpp"
 
 namespace troupe {
 /// The MessagePack ext type code of a pid.

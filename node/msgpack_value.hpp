@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "node/error.hpp"
+#include "troupe/node/error.hpp"
 
 namespace troupe {
 

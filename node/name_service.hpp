@@ -7,8 +7,8 @@
 #include <optional>
 #include <string>
 
-#include "node/error.hpp"
-#include "node/pid.hpp"
+#include "troupe/node/error.hpp"
+#include "troupe/node/pid.hpp"
 
 namespace troupe {
 

@@ -1,4 +1,4 @@
-#include "node/pid.hpp"
+#include "troupe/node/pid.hpp"
 
 #include <charconv>
 #include <deque>

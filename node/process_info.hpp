@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "node/pid.hpp"
+#include "troupe/node/pid.hpp"
 
 namespace troupe {
 

@@ -1,8 +1,8 @@
-#include "node/process_table.hpp"
+#include "troupe/node/process_table.hpp"
 
 #include <mutex>
 
-#include "node/actor.hpp"
+#include "troupe/node/actor.hpp"
 
 namespace troupe {
 

@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "node/internal/spinlock.hpp"
+#include "troupe/node/internal/spinlock.hpp"
 
 namespace troupe {
 

@@ -6,8 +6,8 @@
 /// another node, the runtime hands the envelope to the router that the distribution layer
 /// installed (Proto.Actor's process registry idea). Without one, remote pids are unreachable.
 
-#include "node/envelope.hpp"
-#include "node/pid.hpp"
+#include "troupe/node/envelope.hpp"
+#include "troupe/node/pid.hpp"
 
 namespace troupe {
 

@@ -5,8 +5,8 @@
 
 #include <cstdint>
 
-#include "node/msgpack_adaptors.hpp"
-#include "node/pid.hpp"
+#include "troupe/node/msgpack_adaptors.hpp"
+#include "troupe/node/pid.hpp"
 
 namespace troupe {
 

@@ -16,7 +16,7 @@
 #include <mutex>
 #include <optional>
 
-#include "node/actor_system.hpp"
+#include "troupe/node/actor_system.hpp"
 
 namespace troupe {
 

@@ -1,8 +1,8 @@
-#include "node/spawner.hpp"
+#include "troupe/node/spawner.hpp"
 
-#include "node/actor_factory.hpp"
-#include "node/log.hpp"
-#include "node/scoped_actor.hpp"
+#include "troupe/node/actor_factory.hpp"
+#include "troupe/node/log.hpp"
+#include "troupe/node/scoped_actor.hpp"
 
 namespace troupe {
 namespace {
@@ -25,6 +25,8 @@ class spawner final : public actor {
       return reply(to, spawn_reply{{}, std::string("undecodable arguments: ") + ex.what(), false, 0});
     }
     auto made = make_actor(r.type, r.args.empty() ? nil : args.get());
+    if (!made && made.error().code() == errc::not_found)
+      return reply(to, spawn_reply{{}, "node '" + system().node_name() + "' hosts no actor type '" + r.type + "'", false, 0});
     if (!made) return reply(to, spawn_reply{{}, made.error().message(), false, 0});
     // Publish with the link/monitor in place, and send the reply before the child can run.
     pid child = system().spawn_prepared(*made, r.link ? requester : pid{}, requester, r.monitor_ref,

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "node/actor_system.hpp"
-#include "node/msgpack_adaptors.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/msgpack_adaptors.hpp"
 
 namespace troupe {
 

@@ -1,4 +1,4 @@
-#include "node/stepped_executor.hpp"
+#include "troupe/node/stepped_executor.hpp"
 
 namespace troupe {
 

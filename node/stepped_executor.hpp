@@ -7,7 +7,7 @@
 #include <deque>
 #include <mutex>
 
-#include "node/executor.hpp"
+#include "troupe/node/executor.hpp"
 
 namespace troupe {
 

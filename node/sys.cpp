@@ -1,6 +1,6 @@
-#include "node/sys.hpp"
+#include "troupe/node/sys.hpp"
 
-#include "node/behaviour/gen_server_call.hpp"
+#include "troupe/node/behaviour/gen_server_call.hpp"
 
 namespace troupe::sys {
 namespace {

@@ -39,11 +39,11 @@
 
 #include <cstdint>
 
-#include "node/actor_system.hpp"
-#include "node/call.hpp"
-#include "node/msgpack_value.hpp"
-#include "node/sys_messages.hpp"
-#include "node/sys_state.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/call.hpp"
+#include "troupe/node/msgpack_value.hpp"
+#include "troupe/node/sys_messages.hpp"
+#include "troupe/node/sys_state.hpp"
 
 namespace troupe::sys {
 

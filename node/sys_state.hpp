@@ -25,9 +25,9 @@
 #include <utility>
 #include <vector>
 
-#include "node/msgpack_adaptors.hpp"
-#include "node/msgpack_value.hpp"
-#include "node/pid.hpp"
+#include "troupe/node/msgpack_adaptors.hpp"
+#include "troupe/node/msgpack_value.hpp"
+#include "troupe/node/pid.hpp"
 
 namespace troupe {
 

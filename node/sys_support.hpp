@@ -9,10 +9,10 @@
 #include <cstdint>
 #include <vector>
 
-#include "node/envelope.hpp"
-#include "node/message_type.hpp"
-#include "node/pid.hpp"
-#include "node/sys_state.hpp"
+#include "troupe/node/envelope.hpp"
+#include "troupe/node/message_type.hpp"
+#include "troupe/node/pid.hpp"
+#include "troupe/node/sys_state.hpp"
 
 namespace troupe::detail {
 

@@ -11,11 +11,11 @@
 #include <cstdint>
 #include <memory>
 
-#include "node/exit_reason.hpp"
-#include "node/message_type.hpp"
-#include "node/msgpack_adaptors.hpp"
-#include "node/pid.hpp"
-#include "node/timer_queue.hpp"
+#include "troupe/node/exit_reason.hpp"
+#include "troupe/node/message_type.hpp"
+#include "troupe/node/msgpack_adaptors.hpp"
+#include "troupe/node/pid.hpp"
+#include "troupe/node/timer_queue.hpp"
 
 namespace troupe {
 

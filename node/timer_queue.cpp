@@ -1,4 +1,4 @@
-#include "node/timer_queue.hpp"
+#include "troupe/node/timer_queue.hpp"
 
 #include <vector>
 

@@ -14,7 +14,7 @@
 #include <mutex>
 #include <optional>
 
-#include "node/clock.hpp"
+#include "troupe/node/clock.hpp"
 
 namespace troupe {
 

@@ -1,6 +1,6 @@
-#include "registry/cluster_services.hpp"
+#include "troupe/registry/cluster_services.hpp"
 
-#include "cluster/admin.hpp"
+#include "troupe/cluster/admin.hpp"
 
 namespace troupe {
 

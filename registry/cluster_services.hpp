@@ -14,10 +14,10 @@
 #include <functional>
 #include <memory>
 
-#include "cluster/global_supervisor.hpp"
-#include "cluster/node.hpp"
-#include "registry/global_registry.hpp"
-#include "registry/process_groups.hpp"
+#include "troupe/cluster/global_supervisor.hpp"
+#include "troupe/cluster/node.hpp"
+#include "troupe/registry/global_registry.hpp"
+#include "troupe/registry/process_groups.hpp"
 
 namespace troupe {
 

@@ -1,4 +1,4 @@
-#include "registry/conflict_policy.hpp"
+#include "troupe/registry/conflict_policy.hpp"
 
 #include <tuple>
 

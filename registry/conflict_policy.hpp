@@ -19,10 +19,10 @@
 
 #include <string>
 
-#include "node/message_type.hpp"
-#include "node/msgpack_adaptors.hpp"
-#include "node/pid.hpp"
-#include "registry/global_entry.hpp"
+#include "troupe/node/message_type.hpp"
+#include "troupe/node/msgpack_adaptors.hpp"
+#include "troupe/node/pid.hpp"
+#include "troupe/registry/global_entry.hpp"
 
 namespace troupe {
 

@@ -13,7 +13,7 @@
 #include <chrono>
 #include <cstdint>
 
-#include "node/clock.hpp"
+#include "troupe/node/clock.hpp"
 
 namespace troupe {
 

@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <string>
 
-#include "node/message_type.hpp"
-#include "node/msgpack_adaptors.hpp"
-#include "node/pid.hpp"
+#include "troupe/node/message_type.hpp"
+#include "troupe/node/msgpack_adaptors.hpp"
+#include "troupe/node/pid.hpp"
 
 namespace troupe {
 

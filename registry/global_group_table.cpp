@@ -1,4 +1,4 @@
-#include "registry/global_group_table.hpp"
+#include "troupe/registry/global_group_table.hpp"
 
 #include <algorithm>
 

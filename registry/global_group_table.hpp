@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "node/actor_system.hpp"
-#include "registry/global_groups_messages.hpp"
-#include "registry/global_snapshot_map.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/registry/global_groups_messages.hpp"
+#include "troupe/registry/global_snapshot_map.hpp"
 
 namespace troupe {
 

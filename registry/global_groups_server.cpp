@@ -1,6 +1,6 @@
-#include "registry/global_groups_server.hpp"
+#include "troupe/registry/global_groups_server.hpp"
 
-#include "node/actor_system.hpp"
+#include "troupe/node/actor_system.hpp"
 
 namespace troupe {
 

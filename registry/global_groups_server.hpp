@@ -8,12 +8,12 @@
 #include <string>
 #include <unordered_map>
 
-#include "node/actor.hpp"
-#include "node/system_messages.hpp"
-#include "registry/global_group_table.hpp"
-#include "registry/global_groups_messages.hpp"
-#include "registry/global_peers.hpp"
-#include "transport/node_events.hpp"
+#include "troupe/node/actor.hpp"
+#include "troupe/node/system_messages.hpp"
+#include "troupe/registry/global_group_table.hpp"
+#include "troupe/registry/global_groups_messages.hpp"
+#include "troupe/registry/global_peers.hpp"
+#include "troupe/transport/node_events.hpp"
 
 namespace troupe {
 

@@ -1,4 +1,4 @@
-#include "registry/global_peers.hpp"
+#include "troupe/registry/global_peers.hpp"
 
 namespace troupe {
 

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "node/message_type.hpp"
-#include "transport/network.hpp"
+#include "troupe/node/message_type.hpp"
+#include "troupe/transport/network.hpp"
 
 namespace troupe {
 

@@ -1,7 +1,7 @@
-#include "registry/global_registry.hpp"
+#include "troupe/registry/global_registry.hpp"
 
-#include "node/log.hpp"
-#include "registry/global_registry_server.hpp"
+#include "troupe/node/log.hpp"
+#include "troupe/registry/global_registry_server.hpp"
 
 namespace troupe {
 

@@ -65,13 +65,13 @@
 #include <utility>
 #include <vector>
 
-#include "node/actor_system.hpp"
-#include "node/call.hpp"
-#include "node/name_service.hpp"
-#include "registry/conflict_policy.hpp"
-#include "registry/global_peers.hpp"
-#include "registry/name_table.hpp"
-#include "transport/transport.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/call.hpp"
+#include "troupe/node/name_service.hpp"
+#include "troupe/registry/conflict_policy.hpp"
+#include "troupe/registry/global_peers.hpp"
+#include "troupe/registry/name_table.hpp"
+#include "troupe/transport/transport.hpp"
 
 namespace troupe {
 

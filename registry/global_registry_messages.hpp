@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "node/message_type.hpp"
-#include "node/msgpack_adaptors.hpp"
-#include "registry/global_entry.hpp"
+#include "troupe/node/message_type.hpp"
+#include "troupe/node/msgpack_adaptors.hpp"
+#include "troupe/registry/global_entry.hpp"
 
 namespace troupe {
 

@@ -9,13 +9,13 @@
 #include <string>
 #include <unordered_map>
 
-#include "node/actor.hpp"
-#include "node/system_messages.hpp"
-#include "registry/conflict_policy.hpp"
-#include "registry/global_peers.hpp"
-#include "registry/global_registry_messages.hpp"
-#include "registry/name_table.hpp"
-#include "transport/node_events.hpp"
+#include "troupe/node/actor.hpp"
+#include "troupe/node/system_messages.hpp"
+#include "troupe/registry/conflict_policy.hpp"
+#include "troupe/registry/global_peers.hpp"
+#include "troupe/registry/global_registry_messages.hpp"
+#include "troupe/registry/name_table.hpp"
+#include "troupe/transport/node_events.hpp"
 
 namespace troupe {
 

@@ -23,7 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "registry/snapshot_slot.hpp"
+#include "troupe/registry/snapshot_slot.hpp"
 
 namespace troupe {
 

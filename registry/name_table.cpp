@@ -1,6 +1,6 @@
-#include "registry/name_table.hpp"
+#include "troupe/registry/name_table.hpp"
 
-#include "registry/conflict_policy.hpp"
+#include "troupe/registry/conflict_policy.hpp"
 
 namespace troupe {
 

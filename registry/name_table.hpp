@@ -16,11 +16,11 @@
 #include <string>
 #include <vector>
 
-#include "node/actor_system.hpp"
-#include "node/error.hpp"
-#include "registry/global_clock.hpp"
-#include "registry/global_entry.hpp"
-#include "registry/global_snapshot_map.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/error.hpp"
+#include "troupe/registry/global_clock.hpp"
+#include "troupe/registry/global_entry.hpp"
+#include "troupe/registry/global_snapshot_map.hpp"
 
 namespace troupe {
 

@@ -1,7 +1,7 @@
-#include "registry/process_groups.hpp"
+#include "troupe/registry/process_groups.hpp"
 
-#include "node/log.hpp"
-#include "registry/global_groups_server.hpp"
+#include "troupe/node/log.hpp"
+#include "troupe/registry/global_groups_server.hpp"
 
 namespace troupe {
 

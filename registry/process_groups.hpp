@@ -36,10 +36,10 @@
 #include <string>
 #include <vector>
 
-#include "node/actor_system.hpp"
-#include "registry/global_group_table.hpp"
-#include "registry/global_peers.hpp"
-#include "transport/transport.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/registry/global_group_table.hpp"
+#include "troupe/registry/global_peers.hpp"
+#include "troupe/transport/transport.hpp"
 
 namespace troupe {
 

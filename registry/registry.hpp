@@ -42,11 +42,11 @@
 #include <variant>
 #include <vector>
 
-#include "node/actor.hpp"
-#include "node/actor_system.hpp"
-#include "node/name_service.hpp"
-#include "registry/registry_server.hpp"
-#include "registry/registry_table.hpp"
+#include "troupe/node/actor.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/name_service.hpp"
+#include "troupe/registry/registry_server.hpp"
+#include "troupe/registry/registry_table.hpp"
 
 namespace troupe {
 

@@ -1,6 +1,6 @@
-#include "registry/registry_server.hpp"
+#include "troupe/registry/registry_server.hpp"
 
-#include "node/actor_system.hpp"
+#include "troupe/node/actor_system.hpp"
 
 namespace troupe {
 

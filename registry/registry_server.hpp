@@ -18,10 +18,10 @@
 #include <memory>
 #include <unordered_map>
 
-#include "node/actor.hpp"
-#include "node/message_type.hpp"
-#include "node/system_messages.hpp"
-#include "registry/registry_table.hpp"
+#include "troupe/node/actor.hpp"
+#include "troupe/node/message_type.hpp"
+#include "troupe/node/system_messages.hpp"
+#include "troupe/registry/registry_table.hpp"
 
 namespace troupe::detail {
 /// `who` gained its first or lost its last entry; the server re-checks whether to monitor it.

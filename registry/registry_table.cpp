@@ -1,11 +1,11 @@
-#include "registry/registry_table.hpp"
+#include "troupe/registry/registry_table.hpp"
 
 #include <algorithm>
 #include <bit>
 #include <map>
 
-#include "node/actor_system.hpp"
-#include "registry/registry_server.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/registry/registry_server.hpp"
 
 namespace troupe {
 namespace {

@@ -39,9 +39,9 @@
 #include <string_view>
 #include <vector>
 
-#include "node/error.hpp"
-#include "node/pid.hpp"
-#include "registry/snapshot_slot.hpp"
+#include "troupe/node/error.hpp"
+#include "troupe/node/pid.hpp"
+#include "troupe/registry/snapshot_slot.hpp"
 
 namespace troupe {
 

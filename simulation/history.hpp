@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "node/clock.hpp"
-#include "node/pid.hpp"
+#include "troupe/node/clock.hpp"
+#include "troupe/node/pid.hpp"
 
 namespace troupe::sim {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "node/clock.hpp"
+#include "troupe/node/clock.hpp"
 
 namespace troupe::sim {
 

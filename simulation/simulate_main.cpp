@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <spdlog/spdlog.h>
 
-#include "node/log.hpp"
+#include "troupe/node/log.hpp"
 #include "simulation/run.hpp"
 
 namespace {

@@ -1,6 +1,6 @@
 #include "simulation/workload.hpp"
 
-#include "node/spawner.hpp"
+#include "troupe/node/spawner.hpp"
 #include "simulation/workload_actors.hpp"
 
 namespace troupe::sim {

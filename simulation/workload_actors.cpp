@@ -2,8 +2,8 @@
 
 #include <mutex>
 
-#include "node/actor_factory.hpp"
-#include "node/actor_system.hpp"
+#include "troupe/node/actor_factory.hpp"
+#include "troupe/node/actor_system.hpp"
 
 namespace troupe::sim {
 namespace {

@@ -14,8 +14,8 @@
 #include <cstdint>
 #include <string>
 
-#include "node/actor.hpp"
-#include "node/system_messages.hpp"
+#include "troupe/node/actor.hpp"
+#include "troupe/node/system_messages.hpp"
 #include "simulation/history.hpp"
 
 namespace troupe::sim {

@@ -1,7 +1,7 @@
 #include "simulation/world.hpp"
 
-#include "node/log.hpp"
-#include "node/stepped_executor.hpp"
+#include "troupe/node/log.hpp"
+#include "troupe/node/stepped_executor.hpp"
 #include "simulation/workload_actors.hpp"
 
 namespace troupe::sim {

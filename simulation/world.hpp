@@ -19,13 +19,13 @@
 #include <string>
 #include <vector>
 
-#include "cluster/global_supervisor.hpp"
-#include "cluster/node.hpp"
-#include "registry/global_registry.hpp"
+#include "troupe/cluster/global_supervisor.hpp"
+#include "troupe/cluster/node.hpp"
+#include "troupe/registry/global_registry.hpp"
 #include "simulation/history.hpp"
-#include "transport/sim_random.hpp"
-#include "transport/sim_wire.hpp"
-#include "transport/simulated_network.hpp"
+#include "troupe/transport/sim_random.hpp"
+#include "troupe/transport/sim_wire.hpp"
+#include "troupe/transport/simulated_network.hpp"
 
 namespace troupe::sim {
 

@@ -2,7 +2,7 @@
 # saves screenshots in the build directory and prints their paths; without Chromium it exits 77.
 find_package(nlohmann_json REQUIRED)
 add_executable(live_page_tests integration/live_page_test.cpp)
-target_include_directories(live_page_tests PRIVATE ${PROJECT_SOURCE_DIR})
+target_include_directories(live_page_tests PRIVATE ${TROUPE_SOURCE_INCLUDE})
 target_link_libraries(live_page_tests PRIVATE GTest::gtest nlohmann_json::nlohmann_json)
 target_compile_definitions(live_page_tests PRIVATE
   TROUPE_NODE_BINARY="$<TARGET_FILE:troupe-node>"

@@ -1,9 +1,9 @@
-#include "transport/codec.hpp"
+#include "troupe/transport/codec.hpp"
 
 #include <cstring>
 
-#include "node/msgpack_adaptors.hpp"
-#include "transport/msgpack_guard.hpp"
+#include "troupe/node/msgpack_adaptors.hpp"
+#include "troupe/transport/msgpack_guard.hpp"
 
 namespace troupe::transport {
 namespace {

@@ -14,11 +14,11 @@
 #include <variant>
 #include <vector>
 
-#include "node/envelope.hpp"
-#include "node/message_type.hpp"
-#include "node/pid.hpp"
-#include "transport/frame.hpp"
-#include "transport/wire_limits.hpp"
+#include "troupe/node/envelope.hpp"
+#include "troupe/node/message_type.hpp"
+#include "troupe/node/pid.hpp"
+#include "troupe/transport/frame.hpp"
+#include "troupe/transport/wire_limits.hpp"
 
 namespace troupe::transport {
 

@@ -11,7 +11,7 @@
 
 #include <string_view>
 
-#include "transport/frame.hpp"
+#include "troupe/transport/frame.hpp"
 
 namespace troupe::transport {
 

@@ -1,7 +1,7 @@
 // The I/O thread: sockets, handshakes, batching, liveness. See transport.hpp for the model and
 // docs/PROTOCOL.md for the frames. Only transport/*.cpp include zmq.hpp.
 
-#include "transport/io_thread.hpp"
+#include "troupe/transport/io_thread.hpp"
 
 #include <sodium.h>
 #include <sys/eventfd.h>
@@ -14,10 +14,10 @@
 #include <unordered_map>
 #include <zmq.hpp>
 
-#include "node/log.hpp"
-#include "transport/codec.hpp"
-#include "transport/handshake.hpp"
-#include "transport/transport.hpp"
+#include "troupe/node/log.hpp"
+#include "troupe/transport/codec.hpp"
+#include "troupe/transport/handshake.hpp"
+#include "troupe/transport/transport.hpp"
 
 namespace troupe::transport {
 namespace {

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "node/error.hpp"
+#include "troupe/node/error.hpp"
 
 namespace troupe::transport {
 

@@ -1,4 +1,4 @@
-#include "transport/link_faults.hpp"
+#include "troupe/transport/link_faults.hpp"
 
 #include <algorithm>
 

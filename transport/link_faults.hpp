@@ -27,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "transport/outbound_buffer.hpp"
+#include "troupe/transport/outbound_buffer.hpp"
 
 namespace troupe::transport {
 

@@ -1,4 +1,4 @@
-#include "transport/msgpack_guard.hpp"
+#include "troupe/transport/msgpack_guard.hpp"
 
 #include <cstdint>
 #include <cstring>

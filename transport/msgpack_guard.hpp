@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include "transport/wire_limits.hpp"
+#include "troupe/transport/wire_limits.hpp"
 
 namespace troupe::transport {
 

@@ -17,9 +17,9 @@
 #include <string_view>
 #include <vector>
 
-#include "node/error.hpp"
-#include "node/remote_router.hpp"
-#include "transport/transport_config.hpp"
+#include "troupe/node/error.hpp"
+#include "troupe/node/remote_router.hpp"
+#include "troupe/transport/transport_config.hpp"
 
 namespace troupe::transport {
 

@@ -1,6 +1,6 @@
-#include "transport/outbound_buffer.hpp"
+#include "troupe/transport/outbound_buffer.hpp"
 
-#include "transport/codec.hpp"
+#include "troupe/transport/codec.hpp"
 
 namespace troupe::transport {
 

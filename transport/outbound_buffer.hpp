@@ -15,8 +15,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "node/message_type.hpp"
-#include "transport/transport_config.hpp"
+#include "troupe/node/message_type.hpp"
+#include "troupe/transport/transport_config.hpp"
 
 namespace troupe::transport {
 

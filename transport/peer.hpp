@@ -7,9 +7,9 @@
 #include <cstdint>
 #include <string>
 
-#include "node/pid.hpp"
-#include "transport/outbound_buffer.hpp"
-#include "transport/remote_watches.hpp"
+#include "troupe/node/pid.hpp"
+#include "troupe/transport/outbound_buffer.hpp"
+#include "troupe/transport/remote_watches.hpp"
 
 namespace troupe::transport {
 

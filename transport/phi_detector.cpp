@@ -1,4 +1,4 @@
-#include "transport/phi_detector.hpp"
+#include "troupe/transport/phi_detector.hpp"
 
 #include <algorithm>
 #include <cmath>

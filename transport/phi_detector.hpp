@@ -17,7 +17,7 @@
 #include <cstddef>
 #include <deque>
 
-#include "node/clock.hpp"
+#include "troupe/node/clock.hpp"
 
 namespace troupe::transport {
 

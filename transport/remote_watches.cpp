@@ -1,8 +1,8 @@
-#include "transport/remote_watches.hpp"
+#include "troupe/transport/remote_watches.hpp"
 
-#include "node/actor_system.hpp"
-#include "node/spawner.hpp"
-#include "node/system_messages.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/spawner.hpp"
+#include "troupe/node/system_messages.hpp"
 
 namespace troupe::transport {
 

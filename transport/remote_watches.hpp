@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "node/envelope.hpp"
-#include "node/pid.hpp"
+#include "troupe/node/envelope.hpp"
+#include "troupe/node/pid.hpp"
 
 namespace troupe {
 class actor_system;

@@ -1,4 +1,4 @@
-#include "transport/sim_wire.hpp"
+#include "troupe/transport/sim_wire.hpp"
 
 namespace troupe::transport {
 

@@ -25,8 +25,8 @@
 #include <utility>
 #include <vector>
 
-#include "node/clock.hpp"
-#include "transport/sim_random.hpp"
+#include "troupe/node/clock.hpp"
+#include "troupe/transport/sim_random.hpp"
 
 namespace troupe::transport {
 

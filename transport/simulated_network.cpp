@@ -1,11 +1,11 @@
 // The simulated transport. Each function mirrors its namesake in io_thread.cpp; comments here
 // only say where the simulation differs.
 
-#include "transport/simulated_network.hpp"
+#include "troupe/transport/simulated_network.hpp"
 
-#include "node/log.hpp"
-#include "node/system_messages.hpp"
-#include "transport/node_events.hpp"
+#include "troupe/node/log.hpp"
+#include "troupe/node/system_messages.hpp"
+#include "troupe/transport/node_events.hpp"
 
 namespace troupe::transport {
 

@@ -30,12 +30,12 @@
 #include <string>
 #include <vector>
 
-#include "node/actor_system.hpp"
-#include "transport/codec.hpp"
-#include "transport/network.hpp"
-#include "transport/phi_detector.hpp"
-#include "transport/remote_watches.hpp"
-#include "transport/sim_wire.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/transport/codec.hpp"
+#include "troupe/transport/network.hpp"
+#include "troupe/transport/phi_detector.hpp"
+#include "troupe/transport/remote_watches.hpp"
+#include "troupe/transport/sim_wire.hpp"
 
 namespace troupe::transport {
 

@@ -1,10 +1,10 @@
-#include "transport/transport.hpp"
+#include "troupe/transport/transport.hpp"
 
-#include "node/log.hpp"
-#include "node/system_messages.hpp"
-#include "transport/codec.hpp"
-#include "transport/io_thread.hpp"
-#include "transport/node_events.hpp"
+#include "troupe/node/log.hpp"
+#include "troupe/node/system_messages.hpp"
+#include "troupe/transport/codec.hpp"
+#include "troupe/transport/io_thread.hpp"
+#include "troupe/transport/node_events.hpp"
 
 namespace troupe::transport {
 

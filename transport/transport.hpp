@@ -27,12 +27,12 @@
 #include <thread>
 #include <vector>
 
-#include "node/actor_system.hpp"
-#include "transport/network.hpp"
-#include "transport/link_faults.hpp"
-#include "transport/peer.hpp"
-#include "transport/transport_config.hpp"
-#include "transport/transport_stats.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/transport/network.hpp"
+#include "troupe/transport/link_faults.hpp"
+#include "troupe/transport/peer.hpp"
+#include "troupe/transport/transport_config.hpp"
+#include "troupe/transport/transport_stats.hpp"
 
 namespace troupe::transport {
 

@@ -6,9 +6,9 @@
 #include <cstddef>
 #include <string>
 
-#include "node/clock.hpp"
-#include "transport/phi_detector.hpp"
-#include "transport/wire_limits.hpp"
+#include "troupe/node/clock.hpp"
+#include "troupe/transport/phi_detector.hpp"
+#include "troupe/transport/wire_limits.hpp"
 
 namespace troupe::transport {
 

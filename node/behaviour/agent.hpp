@@ -49,10 +49,10 @@
 #include <type_traits>
 #include <utility>
 
-#include "node/behaviour/agent_process.hpp"
-#include "node/call.hpp"
-#include "node/name_service.hpp"
-#include "node/scoped_actor.hpp"
+#include "troupe/node/behaviour/agent_process.hpp"
+#include "troupe/node/call.hpp"
+#include "troupe/node/name_service.hpp"
+#include "troupe/node/scoped_actor.hpp"
 
 namespace troupe {
 

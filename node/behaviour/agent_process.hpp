@@ -19,10 +19,10 @@
 #include <typeinfo>
 #include <utility>
 
-#include "node/actor.hpp"
-#include "node/actor_system.hpp"
-#include "node/message_type.hpp"
-#include "node/sys_state.hpp"
+#include "troupe/node/actor.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/message_type.hpp"
+#include "troupe/node/sys_state.hpp"
 
 namespace troupe::detail {
 

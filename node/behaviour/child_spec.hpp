@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "node/actor.hpp"
-#include "node/behaviour/start_link.hpp"
+#include "troupe/node/actor.hpp"
+#include "troupe/node/behaviour/start_link.hpp"
 
 namespace troupe {
 

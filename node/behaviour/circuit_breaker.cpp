@@ -1,4 +1,4 @@
-#include "node/behaviour/circuit_breaker.hpp"
+#include "troupe/node/behaviour/circuit_breaker.hpp"
 
 namespace troupe {
 

@@ -29,8 +29,8 @@
 #include <deque>
 #include <mutex>
 
-#include "node/actor_system.hpp"
-#include "node/call.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/call.hpp"
 
 namespace troupe {
 

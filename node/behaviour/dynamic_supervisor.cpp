@@ -1,6 +1,6 @@
-#include "node/behaviour/dynamic_supervisor.hpp"
+#include "troupe/node/behaviour/dynamic_supervisor.hpp"
 
-#include "node/behaviour/gen_server_call.hpp"
+#include "troupe/node/behaviour/gen_server_call.hpp"
 
 namespace troupe {
 

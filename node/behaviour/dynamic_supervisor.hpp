@@ -12,7 +12,7 @@
 /// is a terminated one. Past `max_children`, start_child fails with `errc::overloaded`. On
 /// shutdown the children stop one at a time, newest first. `which_children` reports an empty id.
 
-#include "node/behaviour/supervisor.hpp"
+#include "troupe/node/behaviour/supervisor.hpp"
 
 namespace troupe {
 

@@ -1,7 +1,7 @@
-#include "node/behaviour/gen_server.hpp"
+#include "troupe/node/behaviour/gen_server.hpp"
 
-#include "node/actor_system.hpp"
-#include "node/log.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/log.hpp"
 
 namespace troupe {
 

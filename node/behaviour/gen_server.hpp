@@ -38,9 +38,9 @@
 #include <any>
 #include <deque>
 
-#include "node/actor.hpp"
-#include "node/behaviour/gen_server_init.hpp"
-#include "node/behaviour/start_ack.hpp"
+#include "troupe/node/actor.hpp"
+#include "troupe/node/behaviour/gen_server_init.hpp"
+#include "troupe/node/behaviour/start_ack.hpp"
 
 namespace troupe {
 

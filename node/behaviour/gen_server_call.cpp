@@ -1,7 +1,7 @@
-#include "node/behaviour/gen_server_call.hpp"
+#include "troupe/node/behaviour/gen_server_call.hpp"
 
-#include "node/scoped_actor.hpp"
-#include "node/stepped_executor.hpp"
+#include "troupe/node/scoped_actor.hpp"
+#include "troupe/node/stepped_executor.hpp"
 
 namespace troupe::detail {
 

@@ -15,9 +15,9 @@
 #include <string>
 #include <string_view>
 
-#include "node/actor_system.hpp"
-#include "node/call.hpp"
-#include "node/name_service.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/call.hpp"
+#include "troupe/node/name_service.hpp"
 
 namespace troupe {
 

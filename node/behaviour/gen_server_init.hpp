@@ -6,7 +6,7 @@
 #include <any>
 #include <utility>
 
-#include "node/exit_reason.hpp"
+#include "troupe/node/exit_reason.hpp"
 
 namespace troupe {
 

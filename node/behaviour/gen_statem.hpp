@@ -72,12 +72,12 @@
 #include <utility>
 #include <vector>
 
-#include "node/actor_system.hpp"
-#include "node/behaviour/gen_statem_engine.hpp"
-#include "node/behaviour/gen_statem_event.hpp"
-#include "node/behaviour/gen_statem_handlers.hpp"
-#include "node/behaviour/gen_statem_transition.hpp"
-#include "node/sys_state.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/behaviour/gen_statem_engine.hpp"
+#include "troupe/node/behaviour/gen_statem_event.hpp"
+#include "troupe/node/behaviour/gen_statem_handlers.hpp"
+#include "troupe/node/behaviour/gen_statem_transition.hpp"
+#include "troupe/node/sys_state.hpp"
 
 namespace troupe {
 

@@ -1,11 +1,11 @@
-#include "node/behaviour/gen_statem_engine.hpp"
+#include "troupe/node/behaviour/gen_statem_engine.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 #include <utility>
 
-#include "node/actor_system.hpp"
-#include "node/system_messages.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/system_messages.hpp"
 
 namespace troupe::detail {
 namespace {

@@ -18,12 +18,12 @@
 #include <string>
 #include <vector>
 
-#include "node/actor.hpp"
-#include "node/behaviour/gen_statem_event.hpp"
-#include "node/behaviour/gen_statem_handlers.hpp"
-#include "node/behaviour/gen_statem_transition.hpp"
-#include "node/error.hpp"
-#include "node/timer_queue.hpp"
+#include "troupe/node/actor.hpp"
+#include "troupe/node/behaviour/gen_statem_event.hpp"
+#include "troupe/node/behaviour/gen_statem_handlers.hpp"
+#include "troupe/node/behaviour/gen_statem_transition.hpp"
+#include "troupe/node/error.hpp"
+#include "troupe/node/timer_queue.hpp"
 
 namespace troupe::detail {
 

@@ -1,4 +1,4 @@
-#include "node/behaviour/gen_statem_event.hpp"
+#include "troupe/node/behaviour/gen_statem_event.hpp"
 
 namespace troupe {
 

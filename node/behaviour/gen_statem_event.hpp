@@ -10,9 +10,9 @@
 #include <cstdint>
 #include <string>
 
-#include "node/envelope.hpp"
-#include "node/pid.hpp"
-#include "node/reply_to.hpp"
+#include "troupe/node/envelope.hpp"
+#include "troupe/node/pid.hpp"
+#include "troupe/node/reply_to.hpp"
 
 namespace troupe {
 

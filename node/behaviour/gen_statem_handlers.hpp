@@ -12,10 +12,10 @@
 #include <tuple>
 #include <type_traits>
 
-#include "node/actor.hpp"
-#include "node/behaviour/gen_statem_event.hpp"
-#include "node/behaviour/gen_statem_transition.hpp"
-#include "node/message_type.hpp"
+#include "troupe/node/actor.hpp"
+#include "troupe/node/behaviour/gen_statem_event.hpp"
+#include "troupe/node/behaviour/gen_statem_transition.hpp"
+#include "troupe/node/message_type.hpp"
 
 namespace troupe::detail {
 

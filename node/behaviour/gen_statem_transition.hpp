@@ -17,11 +17,11 @@
 #include <utility>
 #include <vector>
 
-#include "node/behaviour/gen_statem_event.hpp"
-#include "node/clock.hpp"
-#include "node/exit_reason.hpp"
-#include "node/message_type.hpp"
-#include "node/reply_to.hpp"
+#include "troupe/node/behaviour/gen_statem_event.hpp"
+#include "troupe/node/clock.hpp"
+#include "troupe/node/exit_reason.hpp"
+#include "troupe/node/message_type.hpp"
+#include "troupe/node/reply_to.hpp"
 
 namespace troupe {
 

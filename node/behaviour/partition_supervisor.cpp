@@ -1,8 +1,8 @@
-#include "node/behaviour/partition_supervisor.hpp"
+#include "troupe/node/behaviour/partition_supervisor.hpp"
 
 #include <thread>
 
-#include "node/behaviour/start_link.hpp"
+#include "troupe/node/behaviour/start_link.hpp"
 
 namespace troupe {
 

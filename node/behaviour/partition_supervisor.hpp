@@ -32,8 +32,8 @@
 #include <optional>
 #include <type_traits>
 
-#include "node/behaviour/supervisor.hpp"
-#include "node/table/ets_table.hpp"
+#include "troupe/node/behaviour/supervisor.hpp"
+#include "troupe/node/table/ets_table.hpp"
 
 namespace troupe {
 

@@ -1,4 +1,4 @@
-#include "node/behaviour/restart_strategy.hpp"
+#include "troupe/node/behaviour/restart_strategy.hpp"
 
 namespace troupe {
 namespace {

@@ -8,11 +8,11 @@
 #include <string>
 #include <variant>
 
-#include "node/error.hpp"
-#include "node/exit_reason.hpp"
-#include "node/message_type.hpp"
-#include "node/name_service.hpp"
-#include "node/pid.hpp"
+#include "troupe/node/error.hpp"
+#include "troupe/node/exit_reason.hpp"
+#include "troupe/node/message_type.hpp"
+#include "troupe/node/name_service.hpp"
+#include "troupe/node/pid.hpp"
 
 namespace troupe {
 

@@ -1,6 +1,6 @@
-#include "node/behaviour/start_link.hpp"
+#include "troupe/node/behaviour/start_link.hpp"
 
-#include "node/stepped_executor.hpp"
+#include "troupe/node/stepped_executor.hpp"
 
 namespace troupe::detail {
 

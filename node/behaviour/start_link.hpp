@@ -17,10 +17,10 @@
 
 #include <type_traits>
 
-#include "node/actor_system.hpp"
-#include "node/behaviour/gen_server.hpp"
-#include "node/behaviour/start_options.hpp"
-#include "node/scoped_actor.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/behaviour/gen_server.hpp"
+#include "troupe/node/behaviour/start_options.hpp"
+#include "troupe/node/scoped_actor.hpp"
 
 namespace troupe {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <variant>
 
-#include "node/clock.hpp"
-#include "node/name_service.hpp"
+#include "troupe/node/clock.hpp"
+#include "troupe/node/name_service.hpp"
 
 namespace troupe {
 

@@ -1,10 +1,10 @@
-#include "node/behaviour/supervisor.hpp"
+#include "troupe/node/behaviour/supervisor.hpp"
 
 #include <algorithm>
 #include <unordered_set>
 
-#include "node/actor_system.hpp"
-#include "node/behaviour/gen_server_call.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/behaviour/gen_server_call.hpp"
 
 namespace troupe {
 

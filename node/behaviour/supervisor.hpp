@@ -32,11 +32,11 @@
 #include <string>
 #include <vector>
 
-#include "node/behaviour/child_spec.hpp"
-#include "node/behaviour/gen_server.hpp"
-#include "node/behaviour/restart_strategy.hpp"
-#include "node/behaviour/supervisor_messages.hpp"
-#include "node/call.hpp"
+#include "troupe/node/behaviour/child_spec.hpp"
+#include "troupe/node/behaviour/gen_server.hpp"
+#include "troupe/node/behaviour/restart_strategy.hpp"
+#include "troupe/node/behaviour/supervisor_messages.hpp"
+#include "troupe/node/call.hpp"
 
 namespace troupe {
 

@@ -2,8 +2,8 @@
 /// a step that must wait — for a child's started_msg, or for its EXIT — parks the engine until
 /// that message (or the kill timer) arrives, so the supervisor's thread is never blocked.
 
-#include "node/actor_system.hpp"
-#include "node/behaviour/supervisor.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/behaviour/supervisor.hpp"
 
 namespace troupe {
 

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "node/behaviour/child_spec.hpp"
-#include "node/error.hpp"
-#include "node/message_type.hpp"
+#include "troupe/node/behaviour/child_spec.hpp"
+#include "troupe/node/error.hpp"
+#include "troupe/node/message_type.hpp"
 
 namespace troupe {
 

@@ -1,8 +1,8 @@
 /// The supervisor's reaction to children's exits: restart or not (restart type), the restart
 /// intensity, the strategy's choice of affected siblings, and giving up.
 
-#include "node/actor_system.hpp"
-#include "node/behaviour/supervisor.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/behaviour/supervisor.hpp"
 
 namespace troupe {
 

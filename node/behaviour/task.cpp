@@ -1,4 +1,4 @@
-#include "node/behaviour/task.hpp"
+#include "troupe/node/behaviour/task.hpp"
 
 #include <algorithm>
 

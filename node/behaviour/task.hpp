@@ -52,9 +52,9 @@
 #include <type_traits>
 #include <vector>
 
-#include "node/behaviour/task_process.hpp"
-#include "node/call.hpp"
-#include "node/scoped_actor.hpp"
+#include "troupe/node/behaviour/task_process.hpp"
+#include "troupe/node/call.hpp"
+#include "troupe/node/scoped_actor.hpp"
 
 // g++ 12 warns that moving a std::expected may read an uninitialized value: a known false
 // positive of that compiler, which every result<T> move in these templates would trigger.
@@ -281,4 +281,4 @@ void shutdown(actor& self, const task<T>& t, duration timeout, K k) {
 
 #pragma GCC diagnostic pop
 
-#include "node/behaviour/task_stream.hpp"
+#include "troupe/node/behaviour/task_stream.hpp"

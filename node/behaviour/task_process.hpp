@@ -18,9 +18,9 @@
 #include <type_traits>
 #include <variant>
 
-#include "node/actor.hpp"
-#include "node/actor_system.hpp"
-#include "node/message_type.hpp"
+#include "troupe/node/actor.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/message_type.hpp"
 
 namespace troupe::detail {
 

@@ -24,7 +24,7 @@
 #include <functional>
 #include <unordered_set>
 
-#include "node/behaviour/task.hpp"
+#include "troupe/node/behaviour/task.hpp"
 
 namespace troupe::detail {
 /// Spawn a child, linked to the supervisor; answered with `task_sup_started`.

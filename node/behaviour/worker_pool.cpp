@@ -1,9 +1,9 @@
-#include "node/behaviour/worker_pool.hpp"
+#include "troupe/node/behaviour/worker_pool.hpp"
 
 #include <algorithm>
 
-#include "node/behaviour/gen_server_call.hpp"
-#include "node/behaviour/worker_pool_messages.hpp"
+#include "troupe/node/behaviour/gen_server_call.hpp"
+#include "troupe/node/behaviour/worker_pool_messages.hpp"
 
 namespace troupe {
 

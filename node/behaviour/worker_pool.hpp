@@ -40,9 +40,9 @@
 #include <functional>
 #include <unordered_map>
 
-#include "node/behaviour/child_spec.hpp"
-#include "node/behaviour/gen_server.hpp"
-#include "node/call.hpp"
+#include "troupe/node/behaviour/child_spec.hpp"
+#include "troupe/node/behaviour/gen_server.hpp"
+#include "troupe/node/call.hpp"
 
 namespace troupe {
 

@@ -2,7 +2,7 @@
 /// @file
 /// The worker pool's protocol: local messages (the pool runs on its node).
 
-#include "node/behaviour/worker_pool.hpp"
+#include "troupe/node/behaviour/worker_pool.hpp"
 
 namespace troupe::detail {
 

@@ -16,8 +16,8 @@
 
 #include <vector>
 
-#include "node/actor_system.hpp"
-#include "node/stage/upstream.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/stage/upstream.hpp"
 
 namespace troupe {
 

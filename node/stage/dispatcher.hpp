@@ -21,8 +21,8 @@
 #include <optional>
 #include <vector>
 
-#include "node/actor.hpp"
-#include "node/stage/stage_messages.hpp"
+#include "troupe/node/actor.hpp"
+#include "troupe/node/stage/stage_messages.hpp"
 
 namespace troupe {
 

@@ -22,8 +22,8 @@
 
 #include <vector>
 
-#include "node/actor_system.hpp"
-#include "node/stage/dispatcher.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/stage/dispatcher.hpp"
 
 namespace troupe {
 

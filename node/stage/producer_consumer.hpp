@@ -13,8 +13,8 @@
 
 #include <vector>
 
-#include "node/stage/dispatcher.hpp"
-#include "node/stage/upstream.hpp"
+#include "troupe/node/stage/dispatcher.hpp"
+#include "troupe/node/stage/upstream.hpp"
 
 namespace troupe {
 

@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "node/message_type.hpp"
-#include "node/msgpack_adaptors.hpp"
-#include "node/pid.hpp"
+#include "troupe/node/message_type.hpp"
+#include "troupe/node/msgpack_adaptors.hpp"
+#include "troupe/node/pid.hpp"
 
 namespace troupe {
 

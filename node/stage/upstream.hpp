@@ -12,8 +12,8 @@
 #include <optional>
 #include <vector>
 
-#include "node/actor_system.hpp"
-#include "node/stage/stage_messages.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/stage/stage_messages.hpp"
 
 namespace troupe {
 

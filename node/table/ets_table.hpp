@@ -46,8 +46,8 @@
 #include <utility>
 #include <vector>
 
-#include "node/table/table_control.hpp"
-#include "node/table/table_shard.hpp"
+#include "troupe/node/table/table_control.hpp"
+#include "troupe/node/table/table_shard.hpp"
 
 namespace troupe {
 

@@ -1,4 +1,4 @@
-#include "node/table/reader_group_lock.hpp"
+#include "troupe/node/table/reader_group_lock.hpp"
 
 #include <bit>
 #include <thread>

@@ -1,4 +1,4 @@
-#include "node/table/table_control.hpp"
+#include "troupe/node/table/table_control.hpp"
 
 namespace troupe {
 

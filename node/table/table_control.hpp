@@ -22,8 +22,8 @@
 #include <memory>
 #include <string>
 
-#include "node/actor_system.hpp"
-#include "node/table/table_options.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/table/table_options.hpp"
 
 namespace troupe {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "node/pid.hpp"
+#include "troupe/node/pid.hpp"
 
 namespace troupe {
 

@@ -11,8 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "node/table/reader_group_lock.hpp"
-#include "node/table/table_options.hpp"
+#include "troupe/node/table/reader_group_lock.hpp"
+#include "troupe/node/table/table_options.hpp"
 
 namespace troupe::detail {
 

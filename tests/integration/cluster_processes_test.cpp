@@ -5,7 +5,7 @@
 
 #include <csignal>
 
-#include "cluster/node.hpp"
+#include "troupe/cluster/node.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/node_pair.hpp"

@@ -15,8 +15,8 @@
 
 #include <chrono>
 
-#include "cluster/global_snapshot.hpp"
-#include "node/spawner.hpp"
+#include "troupe/cluster/global_snapshot.hpp"
+#include "troupe/node/spawner.hpp"
 #include "tests/support/netlab_run.hpp"
 #include "tests/support/troupe_cluster.hpp"
 

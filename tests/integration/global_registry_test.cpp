@@ -8,8 +8,8 @@
 #include <memory>
 #include <thread>
 
-#include "registry/global_registry.hpp"
-#include "registry/process_groups.hpp"
+#include "troupe/registry/global_registry.hpp"
+#include "troupe/registry/process_groups.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/node_pair.hpp"
 #include "tests/support/test_messages.hpp"

@@ -8,10 +8,10 @@
 #include <map>
 #include <thread>
 
-#include "cluster/global_supervisor.hpp"
-#include "cluster/node.hpp"
-#include "node/call.hpp"
-#include "node/spawner.hpp"
+#include "troupe/cluster/global_supervisor.hpp"
+#include "troupe/cluster/node.hpp"
+#include "troupe/node/call.hpp"
+#include "troupe/node/spawner.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/node_pair.hpp"
 #include "tools/troupe_node/builtin_actors.hpp"

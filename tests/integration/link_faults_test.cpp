@@ -4,10 +4,10 @@
 
 #include <gtest/gtest.h>
 
-#include "node/call.hpp"
+#include "troupe/node/call.hpp"
 #include "tests/support/node_pair.hpp"
 #include "tests/support/test_messages.hpp"
-#include "transport/link_faults.hpp"
+#include "troupe/transport/link_faults.hpp"
 
 namespace troupe {
 namespace {

@@ -8,9 +8,9 @@
 #include <set>
 #include <thread>
 
-#include "cluster/admin.hpp"
-#include "cluster/management_endpoint.hpp"
-#include "cluster/node.hpp"
+#include "troupe/cluster/admin.hpp"
+#include "troupe/cluster/management_endpoint.hpp"
+#include "troupe/cluster/node.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/node_pair.hpp"

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "cluster/node.hpp"
+#include "troupe/cluster/node.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/node_pair.hpp"
 

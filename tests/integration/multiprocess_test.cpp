@@ -5,12 +5,12 @@
 
 #include <csignal>
 
-#include "node/spawner.hpp"
+#include "troupe/node/spawner.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/node_pair.hpp"
 #include "tests/support/test_messages.hpp"
 #include "tools/troupe_node/builtin_actors.hpp"
-#include "transport/node_events.hpp"
+#include "troupe/transport/node_events.hpp"
 
 namespace troupe {
 namespace {

@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
-#include "node/call.hpp"
+#include "troupe/node/call.hpp"
 #include "tests/support/node_pair.hpp"
 #include "tests/support/test_messages.hpp"
-#include "transport/node_events.hpp"
+#include "troupe/transport/node_events.hpp"
 
 namespace troupe {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "node/sys.hpp"
+#include "troupe/node/sys.hpp"
 #include "tests/support/node_pair.hpp"
 #include "tests/support/test_messages.hpp"
 

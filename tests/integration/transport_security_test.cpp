@@ -4,7 +4,7 @@
 
 #include "tests/support/node_pair.hpp"
 #include "tests/support/test_messages.hpp"
-#include "transport/codec.hpp"
+#include "troupe/transport/codec.hpp"
 
 namespace troupe {
 namespace {

@@ -5,9 +5,9 @@
 
 #include <gtest/gtest.h>
 
-#include "node/actor_system.hpp"
-#include "node/scoped_actor.hpp"
-#include "node/stepped_executor.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/scoped_actor.hpp"
+#include "troupe/node/stepped_executor.hpp"
 
 namespace troupe::test {
 

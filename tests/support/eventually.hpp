@@ -9,7 +9,7 @@
 #include <chrono>
 #include <thread>
 
-#include "node/clock.hpp"
+#include "troupe/node/clock.hpp"
 
 namespace troupe::test {
 

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "node/actor_system.hpp"
-#include "node/scoped_actor.hpp"
-#include "transport/transport.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/scoped_actor.hpp"
+#include "troupe/transport/transport.hpp"
 
 namespace troupe::test {
 

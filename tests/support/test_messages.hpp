@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "node/message_type.hpp"
-#include "node/msgpack_adaptors.hpp"
+#include "troupe/node/message_type.hpp"
+#include "troupe/node/msgpack_adaptors.hpp"
 
 namespace troupe::test {
 

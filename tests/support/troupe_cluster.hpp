@@ -24,7 +24,7 @@
 #include <thread>
 #include <vector>
 
-#include "cluster/admin_messages.hpp"
+#include "troupe/cluster/admin_messages.hpp"
 #include "tests/support/child_process.hpp"
 #include "tools/troupe_node/builtin_actors.hpp"
 #include "tools/troupectl/admin_client.hpp"

@@ -12,9 +12,9 @@
 #include <cstring>
 #include <string>
 
-#include "node/actor_system.hpp"
+#include "troupe/node/actor_system.hpp"
 #include "tests/support/test_messages.hpp"
-#include "transport/transport.hpp"
+#include "troupe/transport/transport.hpp"
 
 namespace {
 

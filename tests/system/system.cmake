@@ -2,7 +2,7 @@
 # (docs/PROTOCOL.md), and regression tests for inputs the fuzzers (fuzz/) found.
 
 add_executable(echo_node ${CMAKE_CURRENT_SOURCE_DIR}/system/echo_node.cpp)
-target_include_directories(echo_node PRIVATE ${PROJECT_SOURCE_DIR})
+target_include_directories(echo_node PRIVATE ${TROUPE_SOURCE_INCLUDE})
 target_link_libraries(echo_node PRIVATE troupe::transport)
 
 troupe_add_test_suite(fuzz_regressions_test unit unit/transport/fuzz_regressions_test.cpp)

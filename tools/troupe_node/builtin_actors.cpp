@@ -1,9 +1,10 @@
 #include "tools/troupe_node/builtin_actors.hpp"
 
-#include "cluster/global_snapshot.hpp"
-#include "node/actor_factory.hpp"
-#include "node/spawner.hpp"
-#include "node/actor_system.hpp"
+#include "troupe/app/node_app.hpp"
+#include "troupe/cluster/global_snapshot.hpp"
+#include "troupe/node/actor_factory.hpp"
+#include "troupe/node/spawner.hpp"
+#include "troupe/node/actor_system.hpp"
 #include "tools/troupe_node/chaos_actors.hpp"
 
 namespace troupe::builtin {
@@ -56,12 +57,20 @@ class counter final : public actor {
 
 }  // namespace
 
+std::vector<std::pair<std::string, actor_factory>> builtin_actor_types() {
+  std::vector<std::pair<std::string, actor_factory>> types;
+  types.emplace_back("echo", [](const msgpack::object&) -> result<actor*> { return new echo; });
+  types.emplace_back("counter", &detail::make_hosted<counter, std::int64_t>);
+  for (auto& t : chaos::chaos_actor_types()) types.push_back(std::move(t));  // the chaos scenarios' workload
+  return types;
+}
+
 void register_builtin_actors() {
-  register_actor_type("echo", [](const msgpack::object&) -> result<actor*> { return new echo; });
-  register_actor_type("counter", [](const msgpack::object& args) -> result<actor*> {
-    return new counter(args.type == msgpack::type::NIL ? 0 : args.as<std::int64_t>());
-  });
-  chaos::register_chaos_actors();  // the chaos scenarios' workload (tools/chaos)
+  for (auto& [name, factory] : builtin_actor_types()) register_actor_type(name, std::move(factory));
+}
+
+void host_builtin_actors(node_app& app) {
+  for (auto& [name, factory] : builtin_actor_types()) app.host(name, std::move(factory));
 }
 
 }  // namespace troupe::builtin

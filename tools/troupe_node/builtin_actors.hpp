@@ -9,7 +9,16 @@
 
 #include <cstdint>
 
-#include "node/message_type.hpp"
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "troupe/node/actor_factory.hpp"
+#include "troupe/node/message_type.hpp"
+
+namespace troupe {
+class node_app;
+}
 
 namespace troupe::builtin {
 
@@ -25,8 +34,12 @@ struct counter_value {
   MSGPACK_DEFINE(n);
 };
 
-/// Registers `echo` and `counter` with the actor factory.
+/// `echo`, `counter` and the chaos workload's types with their factories.
+std::vector<std::pair<std::string, actor_factory>> builtin_actor_types();
+/// Registers them with the process-wide actor factory (tests).
 void register_builtin_actors();
+/// Hosts them in a node program.
+void host_builtin_actors(node_app& app);
 
 }  // namespace troupe::builtin
 

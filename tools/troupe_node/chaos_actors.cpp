@@ -4,10 +4,10 @@
 #include <map>
 #include <set>
 
-#include "node/actor_factory.hpp"
-#include "node/actor_system.hpp"
-#include "node/msgpack_adaptors.hpp"
-#include "node/system_messages.hpp"
+#include "troupe/node/actor_factory.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/msgpack_adaptors.hpp"
+#include "troupe/node/system_messages.hpp"
 #include "tools/troupe_node/builtin_actors.hpp"
 #include "tools/troupe_node/chaos_event_log.hpp"
 
@@ -270,21 +270,23 @@ actor_factory checked(std::string usage, F make) {
 
 }  // namespace
 
-void register_chaos_actors() {
-  register_actor_type("chaos.receiver", [](const msgpack::object&) -> result<actor*> { return new receiver; });
-  register_actor_type("chaos.sender", checked("[target pid, interval ms]", [](const msgpack::object& a) -> actor* {
+std::vector<std::pair<std::string, actor_factory>> chaos_actor_types() {
+  std::vector<std::pair<std::string, actor_factory>> types;
+  types.emplace_back("chaos.receiver", [](const msgpack::object&) -> result<actor*> { return new receiver; });
+  types.emplace_back("chaos.sender", checked("[target pid, interval ms]", [](const msgpack::object& a) -> actor* {
                         return new sender_actor(arg<pid>(a, 0), std::max<std::int64_t>(1, arg<std::int64_t>(a, 1)));
                       }));
-  register_actor_type("chaos.flooder",
+  types.emplace_back("chaos.flooder",
                       checked("[target pid, messages per tick, bytes per message, tick ms]", [](const msgpack::object& a) -> actor* {
                         // Clamped: a typo must not make the node allocate gigabytes per tick.
                         return new flooder(arg<pid>(a, 0), std::clamp<std::int64_t>(arg<std::int64_t>(a, 1), 0, 10'000),
                                            std::clamp<std::int64_t>(arg<std::int64_t>(a, 2), 0, 1 << 20),
                                            std::max<std::int64_t>(1, arg<std::int64_t>(a, 3)));
                       }));
-  register_actor_type("chaos.singleton", checked("child id (a string)", [](const msgpack::object& a) -> actor* {
+  types.emplace_back("chaos.singleton", checked("child id (a string)", [](const msgpack::object& a) -> actor* {
                         return new singleton(a.type == msgpack::type::STR ? a.as<std::string>() : std::string("?"));
                       }));
+  return types;
 }
 
 }  // namespace troupe::chaos

@@ -23,7 +23,11 @@
 #include <cstdint>
 #include <string>
 
-#include "node/message_type.hpp"
+#include <utility>
+#include <vector>
+
+#include "troupe/node/actor_factory.hpp"
+#include "troupe/node/message_type.hpp"
 
 namespace troupe::chaos {
 
@@ -51,8 +55,8 @@ struct report_reply {
   MSGPACK_DEFINE(json);
 };
 
-/// Registers `chaos.receiver`, `chaos.sender`, `chaos.flooder` and `chaos.singleton`.
-void register_chaos_actors();
+/// `chaos.receiver`, `chaos.sender`, `chaos.flooder` and `chaos.singleton`, with their factories.
+std::vector<std::pair<std::string, actor_factory>> chaos_actor_types();
 
 }  // namespace troupe::chaos
 

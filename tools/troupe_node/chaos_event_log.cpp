@@ -9,7 +9,7 @@
 #include <cstring>
 #include <ctime>
 
-#include "node/log.hpp"
+#include "troupe/node/log.hpp"
 
 namespace troupe::chaos {
 namespace {

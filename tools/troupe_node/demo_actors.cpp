@@ -3,12 +3,12 @@
 #include <chrono>
 #include <map>
 
-#include "cluster/global_snapshot.hpp"
-#include "node/actor_factory.hpp"
-#include "node/actor_system.hpp"
-#include "node/behaviour/gen_server.hpp"
-#include "node/spawner.hpp"
-#include "registry/process_groups.hpp"
+#include "troupe/cluster/global_snapshot.hpp"
+#include "troupe/node/actor_factory.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/behaviour/gen_server.hpp"
+#include "troupe/node/spawner.hpp"
+#include "troupe/registry/process_groups.hpp"
 
 namespace troupe::demo {
 namespace {

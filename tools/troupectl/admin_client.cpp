@@ -7,7 +7,7 @@
 #include <map>
 #include <mutex>
 
-#include "cluster/admin.hpp"
+#include "troupe/cluster/admin.hpp"
 
 namespace troupe::ctl {
 namespace {

@@ -15,11 +15,11 @@
 #include <memory>
 #include <string>
 
-#include "cluster/admin_messages.hpp"
-#include "node/actor_system.hpp"
-#include "node/scoped_actor.hpp"
-#include "node/spawner.hpp"
-#include "transport/transport.hpp"
+#include "troupe/cluster/admin_messages.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/scoped_actor.hpp"
+#include "troupe/node/spawner.hpp"
+#include "troupe/transport/transport.hpp"
 
 namespace troupe::ctl {
 

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "cluster/admin_json.hpp"
-#include "cluster/admin_reply_json.hpp"
+#include "troupe/cluster/admin_json.hpp"
+#include "troupe/cluster/admin_reply_json.hpp"
 #include "tools/troupectl/output.hpp"
 
 namespace troupe::ctl {
@@ -20,8 +20,13 @@ int children(context& c) {
     return exit_ok;
   }
   std::vector<row> rows;
+  auto where = [](const admin_child& ch) -> std::string {
+    if (!ch.node.empty()) return ch.node;
+    if (ch.failed) return "(failed)";
+    return ch.waiting.empty() ? "(not running)" : "(waiting: " + ch.waiting + ")";
+  };
   for (auto& ch : r->children)
-    rows.push_back({ch.id, ch.node.empty() ? (ch.failed ? "(failed)" : "(not running)") : ch.node,
+    rows.push_back({ch.id, where(ch),
                     ch.node.empty() ? "-" : ch.child.to_string(), std::to_string(ch.restarts), utc_time_text(ch.last_moved_ms),
                     ch.has_snapshot ? fmt::format("{} B {:08x}", ch.snapshot_bytes, ch.snapshot_digest >> 32) : "-"});
   // SNAPSHOT HERE: the snapshot this node holds (the owner's own, or the successor's copy).

@@ -4,9 +4,9 @@
 #include <iostream>
 #include <vector>
 
-#include "cluster/admin.hpp"
-#include "cluster/admin_json.hpp"
-#include "cluster/admin_reply_json.hpp"
+#include "troupe/cluster/admin.hpp"
+#include "troupe/cluster/admin_json.hpp"
+#include "troupe/cluster/admin_reply_json.hpp"
 #include "tools/troupectl/output.hpp"
 
 namespace troupe::ctl {

@@ -11,7 +11,8 @@
 #include <CLI/CLI.hpp>
 #include <fstream>
 
-#include "node/log.hpp"
+#include "troupe/node/log.hpp"
+#include "troupe/version.hpp"
 #include "tools/troupectl/children_commands.hpp"
 #include "tools/troupectl/commands.hpp"
 #include "tools/troupectl/metrics_command.hpp"
@@ -81,7 +82,7 @@ std::map<CLI::App*, std::function<int(context&)>> declare(CLI::App& app, cli& o)
   auto* ch = command(app, o, "children", "where each global child runs, its restarts and last move");
   run[ch] = [](context& c) { return children(c); };
   auto* sc = command(app, o, "start-child", "start a child under the global supervisor, somewhere in the cluster");
-  sc->add_option("type", o.child.type, "an actor type every node knows, e.g. counter")->required();
+  sc->add_option("type", o.child.type, "an actor type some node hosts, e.g. counter")->required();
   sc->add_option("--id", o.child.id, "the child's id, unique in the cluster")->required();
   sc->add_option("--name", o.child.name, "global name to register it under while it runs");
   sc->add_option("--args", o.child.args, "its argument, as JSON");
@@ -107,6 +108,7 @@ std::map<CLI::App*, std::function<int(context&)>> declare(CLI::App& app, cli& o)
 
 int main(int argc, char** argv) {
   CLI::App app{"troupectl: inspect and poke a Troupe cluster"};
+  app.set_version_flag("--version", "troupectl (Troupe) " + std::string(troupe::version()));
   cli o;
   app.add_option("--node", o.node, "address of a node, tcp://HOST:PORT")->envname("TROUPE_NODE")->required();
   app.add_option("--cookie", o.cookie, "the cluster's cookie")->envname("TROUPE_COOKIE");

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <iostream>
 
-#include "cluster/admin_reply_json.hpp"
+#include "troupe/cluster/admin_reply_json.hpp"
 
 namespace troupe::ctl {
 

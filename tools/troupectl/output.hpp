@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "cluster/admin_reply_json.hpp"
+#include "troupe/cluster/admin_reply_json.hpp"
 #include "tools/troupectl/commands.hpp"
 
 namespace troupe::ctl {

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "cluster/admin_json.hpp"
-#include "node/sys_messages.hpp"
+#include "troupe/cluster/admin_json.hpp"
+#include "troupe/node/sys_messages.hpp"
 
 namespace troupe::ctl {
 namespace {

@@ -9,9 +9,9 @@
 
 #include <gtest/gtest.h>
 
-#include "node/behaviour/gen_server.hpp"
-#include "node/behaviour/gen_server_call.hpp"
-#include "node/behaviour/start_link.hpp"
+#include "troupe/node/behaviour/gen_server.hpp"
+#include "troupe/node/behaviour/gen_server_call.hpp"
+#include "troupe/node/behaviour/start_link.hpp"
 #include "tests/support/deterministic_fixture.hpp"
 #include "tests/support/test_messages.hpp"
 

@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "node/behaviour/agent.hpp"
+#include "troupe/node/behaviour/agent.hpp"
 #include "tests/support/deterministic_fixture.hpp"
 #include "tests/support/test_messages.hpp"
 

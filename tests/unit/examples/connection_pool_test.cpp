@@ -5,9 +5,9 @@
 
 #include <gtest/gtest.h>
 
-#include "node/behaviour/gen_server_call.hpp"
-#include "node/behaviour/start_link.hpp"
-#include "node/behaviour/supervisor.hpp"
+#include "troupe/node/behaviour/gen_server_call.hpp"
+#include "troupe/node/behaviour/start_link.hpp"
+#include "troupe/node/behaviour/supervisor.hpp"
 #include "tests/support/deterministic_fixture.hpp"
 
 namespace pool_example {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "node/behaviour/task.hpp"
+#include "troupe/node/behaviour/task.hpp"
 #include "tests/support/deterministic_fixture.hpp"
 #include "tests/support/test_messages.hpp"
 

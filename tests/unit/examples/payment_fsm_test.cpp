@@ -14,8 +14,8 @@
 #include <string>
 #include <thread>
 
-#include "node/behaviour/gen_statem.hpp"
-#include "node/call.hpp"
+#include "troupe/node/behaviour/gen_statem.hpp"
+#include "troupe/node/call.hpp"
 #include "tests/support/deterministic_fixture.hpp"
 
 namespace payments {

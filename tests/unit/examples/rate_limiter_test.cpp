@@ -7,9 +7,9 @@
 
 #include <unordered_map>
 
-#include "node/behaviour/gen_server.hpp"
-#include "node/behaviour/gen_server_call.hpp"
-#include "node/behaviour/start_link.hpp"
+#include "troupe/node/behaviour/gen_server.hpp"
+#include "troupe/node/behaviour/gen_server_call.hpp"
+#include "troupe/node/behaviour/start_link.hpp"
 #include "tests/support/deterministic_fixture.hpp"
 
 namespace rate_limit {

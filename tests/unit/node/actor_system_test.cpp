@@ -1,4 +1,4 @@
-#include "node/actor_system.hpp"
+#include "troupe/node/actor_system.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <latch>
 #include <thread>
 
-#include "node/scoped_actor.hpp"
+#include "troupe/node/scoped_actor.hpp"
 #include "tests/support/deterministic_fixture.hpp"
 #include "tests/support/test_messages.hpp"
 

@@ -1,11 +1,11 @@
-#include "node/mailbox.hpp"
+#include "troupe/node/mailbox.hpp"
 
 #include <gtest/gtest.h>
 
 #include <thread>
 #include <vector>
 
-#include "node/message_type.hpp"
+#include "troupe/node/message_type.hpp"
 #include "tests/support/test_messages.hpp"
 
 namespace troupe {

@@ -1,8 +1,8 @@
-#include "node/message_type.hpp"
+#include "troupe/node/message_type.hpp"
 
 #include <gtest/gtest.h>
 
-#include "node/system_messages.hpp"
+#include "troupe/node/system_messages.hpp"
 #include "tests/support/test_messages.hpp"
 
 namespace troupe {

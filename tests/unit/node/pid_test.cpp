@@ -1,10 +1,10 @@
-#include "node/pid.hpp"
+#include "troupe/node/pid.hpp"
 
 #include <gtest/gtest.h>
 
 #include <unordered_set>
 
-#include "node/msgpack_adaptors.hpp"
+#include "troupe/node/msgpack_adaptors.hpp"
 
 namespace troupe {
 namespace {

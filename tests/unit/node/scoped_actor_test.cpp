@@ -1,4 +1,4 @@
-#include "node/scoped_actor.hpp"
+#include "troupe/node/scoped_actor.hpp"
 
 #include <gtest/gtest.h>
 

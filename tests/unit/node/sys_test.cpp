@@ -1,16 +1,16 @@
-#include "node/sys.hpp"
+#include "troupe/node/sys.hpp"
 
 #include <gtest/gtest.h>
 
 #include <mutex>
 #include <vector>
 
-#include "node/behaviour/agent.hpp"
-#include "node/behaviour/gen_server.hpp"
-#include "node/behaviour/gen_server_call.hpp"
-#include "node/behaviour/gen_statem.hpp"
-#include "node/behaviour/start_link.hpp"
-#include "node/scoped_actor.hpp"
+#include "troupe/node/behaviour/agent.hpp"
+#include "troupe/node/behaviour/gen_server.hpp"
+#include "troupe/node/behaviour/gen_server_call.hpp"
+#include "troupe/node/behaviour/gen_statem.hpp"
+#include "troupe/node/behaviour/start_link.hpp"
+#include "troupe/node/scoped_actor.hpp"
 #include "tests/support/test_messages.hpp"
 
 namespace sys_test {

@@ -1,4 +1,4 @@
-#include "registry/registry.hpp"
+#include "troupe/registry/registry.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <atomic>
 #include <thread>
 
-#include "node/call.hpp"
+#include "troupe/node/call.hpp"
 #include "tests/support/deterministic_fixture.hpp"
 #include "tests/support/test_messages.hpp"
 

@@ -3,10 +3,10 @@
 
 #include <gtest/gtest.h>
 
-#include "node/clock.hpp"  // before the messages header, which uses time_point
-#include "cluster/global_supervisor_messages.hpp"
-#include "cluster/placement.hpp"
-#include "node/spawner.hpp"
+#include "troupe/node/clock.hpp"  // before the messages header, which uses time_point
+#include "troupe/cluster/global_supervisor_messages.hpp"
+#include "troupe/cluster/placement.hpp"
+#include "troupe/node/spawner.hpp"
 #include "simulation/world.hpp"
 
 namespace troupe::sim {

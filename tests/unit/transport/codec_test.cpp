@@ -1,9 +1,9 @@
-#include "transport/codec.hpp"
-#include "transport/handshake.hpp"
+#include "troupe/transport/codec.hpp"
+#include "troupe/transport/handshake.hpp"
 
 #include <gtest/gtest.h>
 
-#include "node/system_messages.hpp"
+#include "troupe/node/system_messages.hpp"
 #include "tests/support/test_messages.hpp"
 
 namespace troupe::transport {

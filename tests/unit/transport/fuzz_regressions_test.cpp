@@ -7,10 +7,10 @@
 #include <string>
 #include <variant>
 
-#include "node/system_messages.hpp"
+#include "troupe/node/system_messages.hpp"
 #include "tests/support/test_messages.hpp"
-#include "transport/codec.hpp"
-#include "transport/msgpack_guard.hpp"
+#include "troupe/transport/codec.hpp"
+#include "troupe/transport/msgpack_guard.hpp"
 
 namespace troupe::transport {
 namespace {

@@ -1,4 +1,4 @@
-#include "transport/handshake.hpp"
+#include "troupe/transport/handshake.hpp"
 
 #include <gtest/gtest.h>
 

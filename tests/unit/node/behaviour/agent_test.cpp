@@ -1,4 +1,4 @@
-#include "node/behaviour/agent.hpp"
+#include "troupe/node/behaviour/agent.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,12 +1,12 @@
-#include "node/behaviour/gen_server.hpp"
+#include "troupe/node/behaviour/gen_server.hpp"
 
 #include <gtest/gtest.h>
 
 #include <map>
 #include <mutex>
 
-#include "node/behaviour/gen_server_call.hpp"
-#include "node/behaviour/start_link.hpp"
+#include "troupe/node/behaviour/gen_server_call.hpp"
+#include "troupe/node/behaviour/start_link.hpp"
 #include "tests/support/deterministic_fixture.hpp"
 #include "tests/support/test_messages.hpp"
 

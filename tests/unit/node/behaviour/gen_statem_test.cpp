@@ -1,4 +1,4 @@
-#include "node/behaviour/gen_statem.hpp"
+#include "troupe/node/behaviour/gen_statem.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "node/call.hpp"
+#include "troupe/node/call.hpp"
 
 #include "tests/support/deterministic_fixture.hpp"
 #include "tests/support/test_messages.hpp"

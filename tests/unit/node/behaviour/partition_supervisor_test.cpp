@@ -1,10 +1,10 @@
-#include "node/behaviour/partition_supervisor.hpp"
+#include "troupe/node/behaviour/partition_supervisor.hpp"
 
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "node/behaviour/dynamic_supervisor.hpp"
+#include "troupe/node/behaviour/dynamic_supervisor.hpp"
 #include "tests/support/deterministic_fixture.hpp"
 #include "tests/support/test_messages.hpp"
 

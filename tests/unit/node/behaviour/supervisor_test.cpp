@@ -1,10 +1,10 @@
-#include "node/behaviour/supervisor.hpp"
+#include "troupe/node/behaviour/supervisor.hpp"
 
 #include <gtest/gtest.h>
 
 #include <mutex>
 
-#include "node/behaviour/start_link.hpp"
+#include "troupe/node/behaviour/start_link.hpp"
 #include "tests/support/deterministic_fixture.hpp"
 #include "tests/support/test_messages.hpp"
 

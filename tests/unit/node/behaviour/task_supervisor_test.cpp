@@ -1,4 +1,4 @@
-#include "node/behaviour/task_supervisor.hpp"
+#include "troupe/node/behaviour/task_supervisor.hpp"
 
 #include <gtest/gtest.h>
 

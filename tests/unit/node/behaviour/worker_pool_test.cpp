@@ -1,8 +1,8 @@
-#include "node/behaviour/worker_pool.hpp"
+#include "troupe/node/behaviour/worker_pool.hpp"
 
 #include <gtest/gtest.h>
 
-#include "node/behaviour/start_link.hpp"
+#include "troupe/node/behaviour/start_link.hpp"
 #include "tests/support/deterministic_fixture.hpp"
 #include "tests/support/test_messages.hpp"
 

@@ -3,9 +3,9 @@
 #include <memory>
 #include <numeric>
 
-#include "node/stage/consumer.hpp"
-#include "node/stage/producer.hpp"
-#include "node/stage/producer_consumer.hpp"
+#include "troupe/node/stage/consumer.hpp"
+#include "troupe/node/stage/producer.hpp"
+#include "troupe/node/stage/producer_consumer.hpp"
 #include "tests/support/deterministic_fixture.hpp"
 #include "tests/support/test_messages.hpp"
 

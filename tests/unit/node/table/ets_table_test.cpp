@@ -1,4 +1,4 @@
-#include "node/table/ets_table.hpp"
+#include "troupe/node/table/ets_table.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,25 +1,18 @@
-#include "tools/troupe_node/link_faults_service.hpp"
+#include "troupe/app/link_faults_service.hpp"
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
-#include "node/log.hpp"
-#include "tools/troupe_node/chaos_event_log.hpp"
+#include "troupe/node/log.hpp"
 
-namespace troupe::builtin {
+namespace troupe::app {
 namespace {
 
 link_faults_state state_of(const transport::link_faults& faults) {
-  std::string out = "{";
-  for (auto& [peer, f] : faults.settings()) {
-    if (out.size() > 1) out += ", ";
-    out += chaos::json_quote(peer) + ": " +
-           chaos::json_object{}
-               .field("delay_ms", static_cast<std::int64_t>(f.delay.count()))
-               .field("jitter_ms", static_cast<std::int64_t>(f.jitter.count()))
-               .raw("loss", std::to_string(f.loss))
-               .str();
-  }
-  return {out + "}"};
+  auto out = nlohmann::json::object();
+  for (auto& [peer, f] : faults.settings())
+    out[peer] = {{"delay_ms", f.delay.count()}, {"jitter_ms", f.jitter.count()}, {"loss", f.loss}};
+  return {out.dump()};
 }
 
 }  // namespace
@@ -42,4 +35,4 @@ pid start_link_faults_service(actor_system& system, transport::link_faults& faul
   return service;
 }
 
-}  // namespace troupe::builtin
+}  // namespace troupe::app

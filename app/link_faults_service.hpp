@@ -1,8 +1,8 @@
 #pragma once
 /// @file
 /// `troupe.link_faults`: the process through which netlab (or anyone with troupectl) sets delay,
-/// jitter and loss on a node's links when the kernel has no netem (docs/netlab.md). troupe-node
-/// runs it only when started with `--allow-fault-injection`: it is a test tool.
+/// jitter and loss on a node's links when the kernel has no netem (docs/netlab.md). A node runs it only
+/// when started with `--allow-fault-injection` (node_app.hpp): it is a test tool.
 ///
 ///   troupectl call troupe.link_faults --type troupe.link_faults.set --args '["n2", 100, 20, 0.05]'
 ///   -> troupe.link_faults.state {"json": "{\"n2\": {\"delay_ms\": 100, ...}}"}
@@ -13,11 +13,11 @@
 #include <cstdint>
 #include <string>
 
-#include "node/actor_system.hpp"
-#include "node/message_type.hpp"
-#include "transport/link_faults.hpp"
+#include "troupe/node/actor_system.hpp"
+#include "troupe/node/message_type.hpp"
+#include "troupe/transport/link_faults.hpp"
 
-namespace troupe::builtin {
+namespace troupe::app {
 
 struct link_faults_set {
   std::string peer;
@@ -39,8 +39,8 @@ struct link_faults_state {
 /// (which must outlive the system's processes).
 pid start_link_faults_service(actor_system& system, transport::link_faults& faults);
 
-}  // namespace troupe::builtin
+}  // namespace troupe::app
 
-TROUPE_MESSAGE(troupe::builtin::link_faults_set, "troupe.link_faults.set");
-TROUPE_MESSAGE(troupe::builtin::link_faults_get, "troupe.link_faults.get");
-TROUPE_MESSAGE(troupe::builtin::link_faults_state, "troupe.link_faults.state");
+TROUPE_MESSAGE(troupe::app::link_faults_set, "troupe.link_faults.set");
+TROUPE_MESSAGE(troupe::app::link_faults_get, "troupe.link_faults.get");
+TROUPE_MESSAGE(troupe::app::link_faults_state, "troupe.link_faults.state");

@@ -1,0 +1,127 @@
+#include "troupe/app/node_flags.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "troupe/version.hpp"
+
+namespace troupe::app {
+namespace {
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+/// The first line of `path`; an error text if it cannot be read or is empty.
+std::optional<std::string> read_cookie_file(const std::string& path, std::string& error) {
+  std::ifstream f(path);
+  if (!f) {
+    error = "--cookie-file: cannot read '" + path + "'";
+    return std::nullopt;
+  }
+  std::string cookie;
+  std::getline(f, cookie);
+  if (cookie.empty()) {
+    error = "--cookie-file: '" + path + "' is empty (its first line is the cookie)";
+    return std::nullopt;
+  }
+  return cookie;
+}
+
+/// The raw values as given, before the profile and the overrides are applied.
+struct raw_flags {
+  std::string listen, advertise, cookie, cookie_file, seeds, profile = "default";
+  bool curve = false;
+  int heartbeat_ms = 0, peer_timeout_ms = 0, drain_timeout_ms = 15000;
+  std::size_t max_queued_mb = 0;
+};
+
+void add_options(CLI::App& app, node_flags& f, raw_flags& r) {
+  app.add_option("--name", f.config.name, "node name, unique in the cluster")->envname("TROUPE_NAME")->required();
+  app.add_option("--listen", r.listen, "listen address, tcp://HOST:PORT")->envname("TROUPE_LISTEN");
+  app.add_option("--advertise", r.advertise, "address peers use to reach this node")->envname("TROUPE_ADVERTISE");
+  app.add_option("--seeds", r.seeds, "comma-separated addresses of nodes to join")->envname("TROUPE_SEEDS");
+  app.add_option("--cookie", r.cookie, "shared secret")->envname("TROUPE_COOKIE");
+  app.add_option("--cookie-file", r.cookie_file, "file whose first line is the cookie")->envname("TROUPE_COOKIE_FILE");
+  app.add_flag("--curve", r.curve, "encrypt connections (CurveZMQ, keys from the cookie)")->envname("TROUPE_CURVE");
+  app.add_option("--threads", f.config.threads, "scheduler threads (0: one per core)")->envname("TROUPE_THREADS");
+  app.add_option("--profile", r.profile, "failure detection: default (~0.65 s) or aggressive (~0.2 s)")
+      ->envname("TROUPE_PROFILE")
+      ->check(CLI::IsMember({"default", "aggressive"}));
+  app.add_option("--heartbeat-ms", r.heartbeat_ms, "heartbeat interval (overrides the profile)")
+      ->envname("TROUPE_HEARTBEAT_MS")->check(CLI::NonNegativeNumber);
+  app.add_option("--peer-timeout-ms", r.peer_timeout_ms, "hard cap on a peer's silence (overrides the profile)")
+      ->envname("TROUPE_PEER_TIMEOUT_MS")->check(CLI::NonNegativeNumber);
+  app.add_option("--drain-timeout-ms", r.drain_timeout_ms,
+                 "on SIGTERM/SIGINT or `troupectl drain`: how long to wait for the global children to run elsewhere before stopping")
+      ->envname("TROUPE_DRAIN_TIMEOUT_MS")->check(CLI::NonNegativeNumber);
+  app.add_flag("--rebalance", f.rebalance, "move running global children to nodes that join and own them by the hash")
+      ->envname("TROUPE_REBALANCE");
+  app.add_option("--http", f.http, "serve the management endpoint and live page on [ADDR:]PORT (default: off; "
+                                   "loopback unless ADDR is given)")
+      ->envname("TROUPE_HTTP");
+  app.add_flag("--allow-fault-injection", f.allow_fault_injection, "accept link faults (delay, loss) from troupectl: tests only")
+      ->envname("TROUPE_ALLOW_FAULT_INJECTION");
+  app.add_option("--max-queued-mb", r.max_queued_mb, "bound of the outbound queue to each peer, in MiB")
+      ->envname("TROUPE_MAX_QUEUED_MB");
+  app.add_option("--log-level", f.log_level, "trace, debug, info, warn, error, critical or off")
+      ->envname("TROUPE_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+}
+
+/// The transport settings: the profile's, then what the flags override.
+std::optional<std::string> apply(node_flags& f, const raw_flags& r) {
+  auto& t = f.config.transport;
+  t = r.profile == "aggressive" ? transport::transport_config::aggressive() : transport::transport_config::defaults();
+  if (!r.listen.empty()) t.listen = r.listen;
+  t.advertise = r.advertise;
+  if (!r.cookie.empty()) t.cookie = r.cookie;
+  t.curve = r.curve;
+  if (!r.cookie_file.empty()) {
+    std::string error;
+    auto cookie = read_cookie_file(r.cookie_file, error);
+    if (!cookie) return error;
+    t.cookie = *cookie;
+  }
+  f.config.seeds = split_list(r.seeds);
+  if (r.max_queued_mb > 0) t.max_queued_bytes = r.max_queued_mb * 1024 * 1024;
+  if (r.heartbeat_ms > 0) t.heartbeat_interval = std::chrono::milliseconds(r.heartbeat_ms);
+  if (r.peer_timeout_ms > 0) t.peer_timeout = std::chrono::milliseconds(r.peer_timeout_ms);
+  f.drain_timeout = std::chrono::milliseconds(r.drain_timeout_ms);
+  return std::nullopt;
+}
+
+}  // namespace
+
+parse_outcome parse_node_flags(std::string_view program, int argc, char** argv) {
+  CLI::App cli{std::string(program) + ": one node of a Troupe cluster", std::string(program)};
+  cli.set_version_flag("--version", std::string(program) + " (Troupe) " + std::string(version()));
+  node_flags flags;
+  raw_flags raw;
+  add_options(cli, flags, raw);
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return {.exit_status = cli.exit(e)};
+  } catch (const CLI::CallForAllHelp& e) {
+    return {.exit_status = cli.exit(e)};
+  } catch (const CLI::CallForVersion& e) {
+    return {.exit_status = cli.exit(e)};
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "%.*s: %s\n", int(program.size()), program.data(), e.what());
+    return {.exit_status = 2};
+  }
+  if (auto error = apply(flags, raw)) {
+    std::fprintf(stderr, "%.*s: %s\n", int(program.size()), program.data(), error->c_str());
+    return {.exit_status = 2};
+  }
+  return {.flags = std::move(flags)};
+}
+
+}  // namespace troupe::app
