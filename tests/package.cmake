@@ -5,4 +5,4 @@
 add_test(NAME "The installed packages build the template project, whose nodes form a mixed cluster and a compose cluster that survives a kill"
          COMMAND bash ${PROJECT_SOURCE_DIR}/tests/package/package_test.sh ${CMAKE_BINARY_DIR})
 set_tests_properties("The installed packages build the template project, whose nodes form a mixed cluster and a compose cluster that survives a kill"
-                     PROPERTIES LABELS scenario TIMEOUT 420 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+                     PROPERTIES LABELS scenario TIMEOUT 420 SKIP_RETURN_CODE 77)
