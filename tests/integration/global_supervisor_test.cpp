@@ -277,6 +277,52 @@ TEST_F(GlobalSupervisorTest, APartitionRunsEveryChildOnlyOnTheMajorityAndNeverTw
   EXPECT_EQ(duplicates.load(), 0u) << "first duplicate: " << duplicate;
 }
 
+/// Mixed clusters (docs/library.md): each node hosts its own set of types; a child is placed only
+/// on a node that hosts its type, waits (with the reason) while none is up, and moves only
+/// between hosts.
+TEST_F(GlobalSupervisorTest, AChildRunsOnlyOnNodesThatHostItsTypeAndWaitsWhileNoneIsUp) {
+  global_supervisor_options echo_only, hosts_counter;
+  echo_only.hosted_types = std::vector<std::string>{"echo"};
+  hosts_counter.hosted_types = std::vector<std::string>{"counter", "echo"};
+  add_node("plain", echo_only);
+  add_node("plain", echo_only);
+  ASSERT_TRUE(eventually([&] { return nodes[0]->membership().reachable().size() == 2; }));
+  // The spec is accepted (this process registers `counter`) though no member hosts it yet.
+  ASSERT_TRUE(sups[0]->start_child({.id = "tally", .type = "counter", .args = spawn_args(std::int64_t(7))}));
+  auto waiting = [&](std::size_t i) {
+    for (auto& c : sups[i]->which_children())
+      if (c.id == "tally") return c.waiting;
+    return std::string("(no such child)");
+  };
+  ASSERT_TRUE(eventually([&] { return waiting(0) == "no live node hosts actor type 'counter'" && !waiting(1).empty(); }))
+      << waiting(0);
+  EXPECT_TRUE(copies(live()).empty());
+
+  add_node("host", hosts_counter);  // node 2: the first host
+  ASSERT_TRUE(eventually([&] { return copies(live())["tally"] == std::vector<std::size_t>{2}; })) << waiting(0);
+  EXPECT_TRUE(eventually([&] { return waiting(0).empty() && waiting(1).empty(); }));
+  add_node("host", hosts_counter);  // node 3: a second host, which the hash may or may not prefer
+  ASSERT_TRUE(eventually([&] { return nodes[3]->membership().reachable().size() == 4; }));
+
+  // Kill the host that runs it: it moves to the other host, never to a node without the type.
+  auto before = copies(live())["tally"];
+  ASSERT_EQ(before.size(), 1u);
+  const std::size_t other = before[0] == 2 ? 3 : 2;
+  stop_node(before[0]);
+  bool only_on_hosts = true;
+  ASSERT_TRUE(eventually([&] {
+    auto c = copies(live());
+    for (auto i : c["tally"]) only_on_hosts &= (i == 2 || i == 3);
+    return c["tally"] == std::vector<std::size_t>{other};
+  })) << waiting(0);
+  EXPECT_TRUE(only_on_hosts);
+  // A type nobody hosts, and no process registers: a clear error where the mistake is made.
+  auto unknown = sups[0]->start_child({.id = "typo", .type = "countr"});
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message().find("no node of the cluster hosts actor type 'countr'"), std::string::npos)
+      << unknown.error().message();
+}
+
 TEST_F(GlobalSupervisorTest, ACrashedChildRestartsOnItsOwnerUntilTheIntensityIsExceeded) {
   global_supervisor_options options;
   options.max_restarts = 3;
