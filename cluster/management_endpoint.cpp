@@ -213,6 +213,9 @@ result<management_options> parse_http_address(const std::string& text) {
   if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535 || o.address.empty())
     return fail(errc::invalid_argument, "--http wants [ADDR:]PORT (e.g. 127.0.0.1:8080), not '" + text + "'");
   o.port = static_cast<std::uint16_t>(port);
+  boost::system::error_code bad;
+  boost::asio::ip::make_address(o.address, bad);  // checked here, before a node starts
+  if (bad) return fail(errc::invalid_argument, "--http wants an IP address, not '" + o.address + "' (in '" + text + "')");
   return o;
 }
 
