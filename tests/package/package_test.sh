@@ -51,6 +51,7 @@ cleanup() {
   [ -n "${image_tag:-}" ] && docker image rm -f "$image_tag" >/dev/null 2>&1 || true
   if ((${#installed[@]})); then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get remove -y -qq "${installed[@]}" >/dev/null 2>&1 || true
+    $sudo rm -f "$marker"
   fi
   rm -rf "$work"
   echo "package test took $((SECONDS - t0)) s in all"
@@ -59,6 +60,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Set while this test has the packages installed: a run killed before its teardown (a ctest
+# timeout sends SIGKILL) leaves it, and the next run removes what that run installed.
+marker=/var/tmp/troupe-package-test.installed
+if [ -e "$marker" ]; then
+  echo "removing the packages a previous, interrupted run of this test left installed"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get remove -y -qq troupe troupe-dev >/dev/null 2>&1 || true
+  $sudo rm -f "$marker"
+fi
 for p in troupe troupe-dev; do
   if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     fail "package $p is already installed on this machine: remove it first (apt-get remove $p), the test installs its own"
@@ -73,6 +82,7 @@ dpkg-deb -f "${debs[0]}" Depends | sed 's/^/  troupe depends on: /'
 
 phase "apt-get install of both packages"
 installed=(troupe troupe-dev)
+$sudo touch "$marker"
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${debs[@]}" >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; fail "apt-get install"; }
 for f in /usr/bin/troupe-node /usr/bin/troupectl /usr/bin/troupe-build-image /usr/include/troupe/troupe.hpp \
          /usr/lib/cmake/Troupe/TroupeConfig.cmake /usr/lib/pkgconfig/troupe.pc; do
