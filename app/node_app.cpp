@@ -1,5 +1,6 @@
 #include "troupe/app/node_app.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <pthread.h>

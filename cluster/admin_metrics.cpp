@@ -45,8 +45,10 @@ void add_transport(metric_list& out, const transport::transport_stats& s) {
   out.counter("troupe_protocol_violations_total", "Frames that broke the protocol.", get(s.protocol_violations));
   out.counter("troupe_auth_failures_total", "Handshakes refused (cookie, version, duplicate).", get(s.auth_failures));
   out.counter("troupe_handshakes_total", "Handshakes completed.", get(s.handshakes));
-  out.counter("troupe_peers_lost_total", "Peers lost for any reason (failure detector, disconnect, restart).",
+  out.counter("troupe_peers_lost_total", "Members lost for any reason (failure detector, disconnect, restart, leave).",
               get(s.peers_lost));
+  out.counter("troupe_hidden_peers_gone_total", "Hidden nodes (troupectl, clients) that went away: routine, not losses.",
+              get(s.hidden_peers_gone));
   out.counter("troupe_failure_detections_total", "Peers the failure detector declared lost.", get(s.detections));
   out.counter("troupe_failure_detection_ms_sum", "Sum over detections of the peer's silence when declared lost, ms.",
               get(s.detection_ms_sum));

@@ -391,7 +391,8 @@ struct io_thread::impl {
     p.reachable.store(true, std::memory_order_release);
     p.up.store(true, std::memory_order_release);
     stats.handshakes.fetch_add(1);
-    log()->info("connected to node '{}' (creation {}) at {}", p.name, p.creation.load(), s.address);
+    log()->log(is_hidden_node(p.name) ? spdlog::level::debug : spdlog::level::info, "connected to node '{}' (creation {}) at {}",
+               p.name, p.creation.load(), s.address);
     owner.publish(peer_event{p.name, p.creation.load(), true, {}, s.address});
     return true;
   }
@@ -480,7 +481,8 @@ struct io_thread::impl {
         }
         case frame_kind::message: on_message(in, *f); break;
         case frame_kind::bye:
-          log()->info("node '{}' is leaving", in.p->name);
+          log()->log(is_hidden_node(in.p->name) ? spdlog::level::debug : spdlog::level::info, "node '{}' is leaving",
+                     in.p->name);
           return lose(*in.p, "left");
         default: return malformed(id, "unexpected frame on a server connection");
       }
@@ -727,8 +729,13 @@ struct io_thread::impl {
     owner.faults_.drop(p.name);  // held batches belong to the session that ended (reset counts them)
     stats.dropped_on_loss.fetch_add(p.out.reset());
     if (!was_up) return;
-    stats.peers_lost.fetch_add(1);
-    log()->warn("lost node '{}' (creation {}): {}", p.name, p.creation.load(), reason);
+    if (is_hidden_node(p.name)) {
+      stats.hidden_peers_gone.fetch_add(1);
+      log()->debug("hidden node '{}' (creation {}) is gone: {}", p.name, p.creation.load(), reason);
+    } else {
+      stats.peers_lost.fetch_add(1);
+      log()->warn("lost node '{}' (creation {}): {}", p.name, p.creation.load(), reason);
+    }
     p.watches.fire_noconnection(owner.system_);
     owner.publish(peer_event{p.name, p.creation.load(), false, reason, st.address});
   }

@@ -6,12 +6,18 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "troupe/node/pid.hpp"
 #include "troupe/transport/outbound_buffer.hpp"
 #include "troupe/transport/remote_watches.hpp"
 
 namespace troupe::transport {
+
+/// A hidden node (a name starting with '~': troupectl, the Python client, the demos) is a
+/// client, never a member: its coming and going is routine, logged at debug level and counted
+/// apart from member losses (docs/PROTOCOL.md, "Hidden nodes").
+[[nodiscard]] inline bool is_hidden_node(std::string_view name) noexcept { return name.starts_with('~'); }
 
 struct peer {
   peer(std::string n, const transport_config& config) : name(std::move(n)), node(intern_node(name)), out(config) {}

@@ -29,7 +29,10 @@ struct transport_stats {
   /// Handshakes refused: wrong cookie, wrong version, duplicate or self connection.
   std::atomic<std::uint64_t> auth_failures{0};
   std::atomic<std::uint64_t> handshakes{0};
+  /// Members (not hidden nodes) lost for any reason: detector, disconnect, restart, leave.
   std::atomic<std::uint64_t> peers_lost{0};
+  /// Hidden nodes (troupectl, clients) that went away: routine, not a loss (transport/peer.hpp).
+  std::atomic<std::uint64_t> hidden_peers_gone{0};
   /// Peers the failure detector declared lost (phi or peer_timeout; not a BYE or a disconnect),
   /// and how long each had been silent by then, in ms: the detection time, measured from the
   /// last frame heard (docs/management.md).

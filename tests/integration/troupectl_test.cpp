@@ -107,6 +107,20 @@ TEST_F(TroupectlTest, MembersJsonListsBothNodesAsUp) {
   EXPECT_EQ(names, (std::set<std::string>{n1.name, n2.name})) << "troupectl itself is hidden, never a member";
 }
 
+/// Each troupectl run is a hidden node that comes and goes: routine, not a member loss.
+TEST_F(TroupectlTest, TroupectlComingAndGoingIsNoMemberLoss) {
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(ctl({"members"}).status, 0);
+  json m;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    m = ctl({"metrics", "--json"}).as_json();
+    if (m.is_object() && m.value("troupe_hidden_peers_gone_total", 0) >= 3) break;
+  }
+  ASSERT_TRUE(m.is_object()) << m.dump();
+  EXPECT_GE(m.value("troupe_hidden_peers_gone_total", 0), 3) << m.dump(2);
+  EXPECT_EQ(m.value("troupe_peers_lost_total", -1), 0) << m.dump(2);
+}
+
 TEST_F(TroupectlTest, MembersWithoutJsonPrintsATable) {
   auto r = ctl({"members"});
   ASSERT_EQ(r.status, 0) << r.output;
