@@ -24,6 +24,7 @@ set(TROUPE_PUBLIC_HEADERS
   node/behaviour/gen_server.hpp
   node/behaviour/gen_server_call.hpp
   node/behaviour/gen_server_init.hpp
+  node/behaviour/gen_server_stop.hpp
   node/behaviour/gen_statem.hpp
   node/behaviour/gen_statem_engine.hpp
   node/behaviour/gen_statem_event.hpp

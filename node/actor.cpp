@@ -147,6 +147,7 @@ void actor::deliver_to_handlers(envelope_ptr e, bool traced) {
   }
   if (traced) [[unlikely]]
     trace_in(*e);
+  if (receive_timeout_.count() > 0 && timeout_kind_ == receive_timeout_kind::once) disarm_receive_timeout();
   if (e->is_reply() || pending_) {
     bool consumed = false;
     guarded([&] { consumed = intercept_call_traffic(*e); });
@@ -321,7 +322,7 @@ bool actor::handle_signal(envelope& e) {
   } else if (holds<signals::node_shutdown>(e)) {
     request_exit(exit_reason::shutdown());
   } else if (holds<detail::receive_tick>(e)) {
-    on_receive_tick();
+    on_receive_tick(payload<detail::receive_tick>(e).generation);
   }
   return false;
 }
@@ -424,13 +425,20 @@ void actor::finish_request(ref_id ref, envelope* reply, const error* err) {
 
 // --- receive timeout ----------------------------------------------------------------------------
 
-void actor::set_receive_timeout(duration d) {
-  receive_timeout_ = d;
-  system_->cancel_timer(receive_timer_);
-  receive_timer_ = {};
+void actor::set_receive_timeout(duration d, receive_timeout_kind kind) {
+  disarm_receive_timeout();
   if (d.count() <= 0) return;
+  receive_timeout_ = d;
+  timeout_kind_ = kind;
   note_activity();
   arm_receive_timer(d);
+}
+
+void actor::disarm_receive_timeout() {
+  receive_timeout_ = {};
+  ++timeout_generation_;
+  system_->cancel_timer(receive_timer_);
+  receive_timer_ = {};
 }
 
 void actor::note_activity() { last_activity_ = system_->clock().now(); }
@@ -438,17 +446,20 @@ void actor::note_activity() { last_activity_ = system_->clock().now(); }
 void actor::arm_receive_timer(duration after) {
   auto* sys = system_;
   auto me = self_;
-  receive_timer_ = sys->start_timer(sys->clock().now() + after,
-                                    [sys, me] { sys->deliver(me, make_envelope<detail::receive_tick>(me)); });
+  auto gen = timeout_generation_;
+  receive_timer_ = sys->start_timer(sys->clock().now() + after, [sys, me, gen] {
+    sys->deliver(me, make_envelope<detail::receive_tick>(me, detail::receive_tick{gen}));
+  });
 }
 
-void actor::on_receive_tick() {
-  if (receive_timeout_.count() <= 0) return;
+void actor::on_receive_tick(std::uint64_t generation) {
+  if (receive_timeout_.count() <= 0 || generation != timeout_generation_) return;  // stale
   // One timer per idle period instead of one per message: on each tick, check how long the
   // process has really been idle and either fire or sleep for the rest.
   auto idle = system_->clock().now() - last_activity_;
   if (idle >= receive_timeout_ && local_head_ == nullptr) {
     local_push(make_envelope<timeout_msg>(self_).release());
+    if (timeout_kind_ == receive_timeout_kind::once) return disarm_receive_timeout();
     note_activity();
     arm_receive_timer(receive_timeout_);
   } else {
@@ -465,8 +476,7 @@ void actor::terminate() noexcept {
   terminated_ = true;
   status_.store(process_status::exiting, std::memory_order_relaxed);
   exit_reason reason = exit_ ? *exit_ : exit_reason::normal();
-  system_->cancel_timer(receive_timer_);
-  receive_timeout_ = {};
+  disarm_receive_timeout();
   try {
     on_exit(reason);
   } catch (const std::exception& ex) {
@@ -517,7 +527,9 @@ void actor::reject_pending_signals(const exit_reason& reason) noexcept {
 }
 
 void actor::notify_links_and_watchers(const exit_reason& reason) {
-  exit_reason told = reason == exit_reason::kind::kill ? exit_reason::killed() : reason;
+  // The reason goes out as it is. Only exit(Pid, kill) is untrappable and becomes `killed`, and
+  // on_exit_signal has already turned it into that; a process that ends with reason `kill` of
+  // its own accord sends an ordinary signal with reason `kill`, as in OTP.
   std::vector<pid> links;
   std::vector<std::pair<ref_id, pid>> watchers, monitors;
   {
@@ -526,8 +538,8 @@ void actor::notify_links_and_watchers(const exit_reason& reason) {
     watchers.swap(watchers_);
     monitors.swap(monitors_);
   }
-  for (auto& p : links) system_->deliver(p, make_envelope<signals::exit>(self_, signals::exit{told, true}));
-  for (auto& [ref, p] : watchers) system_->deliver(p, make_envelope<signals::down>(self_, signals::down{ref, told}));
+  for (auto& p : links) system_->deliver(p, make_envelope<signals::exit>(self_, signals::exit{reason, true}));
+  for (auto& [ref, p] : watchers) system_->deliver(p, make_envelope<signals::down>(self_, signals::down{ref, reason}));
   for (auto& [ref, p] : monitors) system_->deliver(p, make_envelope<signals::demonitor>(self_, signals::demonitor{ref}));
 }
 

@@ -56,6 +56,15 @@ struct sys_support;
 struct sys_handlers;
 }  // namespace detail
 
+/// What a receive timeout does once it has fired, and when a message arrives.
+enum class receive_timeout_kind : std::uint8_t {
+  /// OTP gen_server's `{noreply, State, Timeout}`: at most one `timeout_msg`, and the next
+  /// message of any kind cancels it; a handler that wants another sets it again.
+  once,
+  /// Erlang's `receive ... after T` in a loop: a `timeout_msg` after every `T` without a message.
+  repeating,
+};
+
 class actor {
  public:
   actor();
@@ -80,8 +89,12 @@ class actor {
   timer_handle send_after(const pid& to, duration delay, T&& msg);
   /// Cancels a timer. True if this cancel stopped it from ever being delivered.
   bool cancel_timer(const timer_handle& t) noexcept;
-  /// Asks for a `timeout_msg` whenever no message has arrived for `d`; zero turns it off.
-  void set_receive_timeout(duration d);
+  /// Asks for a `timeout_msg` when no message has arrived for `d`; zero turns it off. `kind`
+  /// says whether it fires once and any message cancels it (OTP gen_server's
+  /// `{noreply, S, Timeout}`) or after every idle period (a receive loop's `after`). Without
+  /// `kind`: `once` in a gen_server, `repeating` in a plain actor.
+  void set_receive_timeout(duration d) { set_receive_timeout(d, default_timeout_kind_); }
+  void set_receive_timeout(duration d, receive_timeout_kind kind);
 
   // --- calls (request/response) -----------------------------------------------------------
   /// The caller of the message being handled if it is a call, to answer later with `reply`.
@@ -159,6 +172,8 @@ class actor {
   virtual void on_exit(const exit_reason& reason);
   /// A message no handler matched: logged and counted, then dropped.
   void unhandled(envelope& e);
+  /// The kind `set_receive_timeout(d)` uses; a behaviour sets its own in its constructor.
+  void default_receive_timeout_kind(receive_timeout_kind k) noexcept { default_timeout_kind_ = k; }
 
   /// The state `sys::get_state` shows, as one MessagePack value. The default encodes what
   /// `expose_state` was given, else fails with `not_found` (no inspectable state). Behaviours
@@ -199,7 +214,7 @@ class actor {
   bool handle_signal(envelope& e);
   void on_exit_signal(const pid& from, const exit_reason& reason, bool linked);
   void on_down_signal(const pid& from, ref_id ref, const exit_reason& reason);
-  void on_receive_tick();
+  void on_receive_tick(std::uint64_t generation);
   void request_exit(exit_reason reason);
 
   // Termination.
@@ -226,6 +241,7 @@ class actor {
 
   void note_activity();
   void arm_receive_timer(duration after);
+  void disarm_receive_timeout();
 
   // sys (actor_sys.cpp): requests answered by the runtime, suspension and the trace.
   void set_state_access(detail::state_access access);
@@ -264,6 +280,10 @@ class actor {
   behavior behavior_;
   std::unique_ptr<exit_reason> exit_;
   duration receive_timeout_{};
+  receive_timeout_kind timeout_kind_ = receive_timeout_kind::repeating;
+  receive_timeout_kind default_timeout_kind_ = receive_timeout_kind::repeating;
+  /// Bumped whenever the receive timeout is set or dropped: a tick from an older one is stale.
+  std::uint64_t timeout_generation_ = 0;
   time_point last_activity_{};
   timer_handle receive_timer_;
   std::atomic<std::uint64_t> handled_{0};

@@ -6,7 +6,7 @@
 /// |--------------|----------------|-----------------------------------------------------------|
 /// | normal       | normal         | no                                                        |
 /// | shutdown     | shutdown       | yes                                                       |
-/// | kill         | kill           | only sent with exit(pid, kill); cannot be trapped; the target dies with `killed` |
+/// | kill         | kill           | sent with exit(pid, kill): cannot be trapped, the target dies with `killed`. A process that ends with reason `kill` itself sends an ordinary, trappable signal with reason `kill` (so does the non-trapping process it takes down) |
 /// | killed       | killed         | yes                                                       |
 /// | noproc       | noproc         | yes (link to a dead pid)                                  |
 /// | noconnection | noconnection   | yes (the peer node was lost)                              |

@@ -118,7 +118,10 @@ TROUPE_LOCAL_MESSAGE(troupe::detail::call_timeout, "troupe.call_timeout");
 
 namespace troupe::detail {
 /// The receive-timeout timer went off; the process checks whether it really was idle.
-struct receive_tick {};
+struct receive_tick {
+  /// The receive timeout this tick belongs to (see `actor::timeout_generation_`).
+  std::uint64_t generation = 0;
+};
 }  // namespace troupe::detail
 
 template <>

@@ -29,7 +29,11 @@
 /// they work from any thread and from inside handlers without messaging. Writes are short and synchronous; a
 /// write is visible to every read that starts after it returns.
 ///
-/// Lifetime: destroy the registry before its `actor_system`. Destroying it stops its server.
+/// Lifetime: the registry and its `actor_system` may be destroyed in either order. Destroying
+/// the registry stops its server; a server still running under a `via` name of it keeps a share
+/// of its table, so its exit can still unregister the name. Once the node has shut down (its
+/// processes, the registry's server among them, have ended), reads still work and writes fail
+/// with `shutting_down`.
 
 #include <concepts>
 #include <functional>
@@ -56,17 +60,48 @@ struct registry_options {
   std::size_t partitions = 256;
 };
 
+namespace detail {
+/// A registry as a `name_service`, apart from the `registry` object: it shares the table, so a
+/// `via` can keep it (see `name_service::share`) after the registry itself is destroyed.
+template <class Value>
+class registry_names final : public name_service {
+ public:
+  explicit registry_names(std::shared_ptr<registry_table> table) : table_(std::move(table)) {}
+
+  result<void> register_name(const std::string& name, const pid& p) override {
+    if (table_->kind() != registry_keys::unique)
+      return fail(errc::invalid_argument, "a duplicate-key registry cannot name processes");
+    if constexpr (std::is_default_constructible_v<Value>) {
+      return table_->insert(p, name, std::make_shared<const Value>());
+    } else {
+      return fail(errc::invalid_argument, "this registry's values have no default to name a process with");
+    }
+  }
+  void unregister_name(const std::string& name, const pid& p) override { table_->erase(p, name); }
+  [[nodiscard]] std::optional<pid> whereis(const std::string& name) const override {
+    if (table_->kind() != registry_keys::unique) return std::nullopt;
+    auto v = table_->find(name);
+    if (!v.found || v.found->empty()) return std::nullopt;
+    return v.found->front().owner;
+  }
+
+ private:
+  std::shared_ptr<registry_table> table_;
+};
+}  // namespace detail
+
 template <class Value = std::monostate>
 class registry final : public name_service {
  public:
   using entry = std::pair<pid, Value>;
 
   registry(actor_system& system, registry_keys kind, registry_options options = {})
-      : table_(std::make_shared<registry_table>(system, kind, options.partitions)) {
+      : table_(std::make_shared<registry_table>(system, kind, options.partitions)),
+        names_(std::make_shared<detail::registry_names<Value>>(table_)) {
     server_ = system.spawn<registry_server>(table_);
     table_->set_server(server_);
   }
-  ~registry() override { table_->system().exit(server_, exit_reason::shutdown()); }
+  ~registry() override { table_->stop_server(); }
   registry(const registry&) = delete;
   registry& operator=(const registry&) = delete;
 
@@ -123,22 +158,11 @@ class registry final : public name_service {
 
   // --- name_service (unique registries only) --------------------------------------------------
   /// Binds `name` to `p` with a default `Value`. `invalid_argument` on a duplicate registry.
-  result<void> register_name(const std::string& name, const pid& p) override {
-    if (kind() != registry_keys::unique)
-      return fail(errc::invalid_argument, "a duplicate-key registry cannot name processes");
-    if constexpr (std::is_default_constructible_v<Value>) {
-      return register_key(p, name);
-    } else {
-      return fail(errc::invalid_argument, "this registry's values have no default to name a process with");
-    }
-  }
-  void unregister_name(const std::string& name, const pid& p) override { unregister(p, name); }
-  [[nodiscard]] std::optional<pid> whereis(const std::string& name) const override {
-    if (kind() != registry_keys::unique) return std::nullopt;
-    auto v = table_->find(name);
-    if (!v.found || v.found->empty()) return std::nullopt;
-    return v.found->front().owner;
-  }
+  result<void> register_name(const std::string& name, const pid& p) override { return names_->register_name(name, p); }
+  void unregister_name(const std::string& name, const pid& p) override { names_->unregister_name(name, p); }
+  [[nodiscard]] std::optional<pid> whereis(const std::string& name) const override { return names_->whereis(name); }
+  /// What a `via` naming this registry holds: it stays usable after the registry is destroyed.
+  [[nodiscard]] std::shared_ptr<name_service> share() override { return names_; }
 
  private:
   static const Value& value_of(const registry_entry& e) noexcept { return *static_cast<const Value*>(e.value.get()); }
@@ -155,6 +179,7 @@ class registry final : public name_service {
   }
 
   std::shared_ptr<registry_table> table_;
+  std::shared_ptr<detail::registry_names<Value>> names_;
   pid server_;
 };
 

@@ -11,6 +11,8 @@ behavior registry_server::make_behavior() {
   };
 }
 
+void registry_server::on_exit(const exit_reason&) { table_->server_stopped(); }
+
 void registry_server::reconcile(const pid& who) {
   const bool holds = table_->holds_entries(who);
   auto it = monitors_.find(who);

@@ -40,6 +40,8 @@ class registry_server final : public actor {
 
  protected:
   behavior make_behavior() override;
+  /// Tells the table, which may outlive the node, to stop using it.
+  void on_exit(const exit_reason& reason) override;
 
  private:
   void reconcile(const pid& who);

@@ -92,8 +92,6 @@ std::size_t registry_table::count() const {
   return n;
 }
 
-// --- writes -----------------------------------------------------------------------------------
-
 void registry_table::put(key_partition& part, std::size_t hash, std::string_view key, key_ptr node) {
   auto it = key_position(part.nodes, hash, key);
   const bool present = it != part.nodes.end() && (*it)->hash == hash && (*it)->key == key;
@@ -121,7 +119,34 @@ void registry_table::publish_pid(const pid& p, pid_ptr node) {
   slot.store(std::move(next));
 }
 
+// --- the server's lifetime ------------------------------------------------------------------
+
+void registry_table::set_server(const pid& server) {
+  std::unique_lock lock(server_mutex_);
+  server_ = server;
+}
+
+void registry_table::server_stopped() {
+  std::unique_lock lock(server_mutex_);
+  server_ = {};
+}
+
+void registry_table::stop_server() {
+  std::shared_lock lock(server_mutex_);
+  if (server_) system_.exit(server_, exit_reason::shutdown());
+}
+
+void registry_table::notify_server(const pid& p) const {
+  std::shared_lock lock(server_mutex_);
+  if (server_) system_.send(server_, detail::registry_watch{p});
+}
+
+// --- writes -----------------------------------------------------------------------------------
+
 result<void> registry_table::insert(const pid& p, std::string key, std::shared_ptr<const void> value) {
+  // Held until the write is done: the node (which `alive` asks) outlives it. See server_mutex_.
+  std::shared_lock alive_node(server_mutex_);
+  if (!server_) return fail(errc::shutting_down, "the registry's server has stopped (its node has shut down)");
   if (!system_.alive(p)) return fail(errc::noproc, p.to_string() + " is not a live local process");
   const auto hash = string_hash{}(key);
   bool first_entry = false;
@@ -156,6 +181,7 @@ result<void> registry_table::insert(const pid& p, std::string key, std::shared_p
     pnode->keys.push_back(std::move(key));
     publish_pid(p, std::move(pnode));
   }
+  alive_node.unlock();
   if (first_entry) notify_server(p);
   return {};
 }
@@ -222,8 +248,5 @@ void registry_table::unindex(const pid& p, std::string_view key, std::size_t tim
   publish_pid(p, node->keys.empty() ? nullptr : std::move(node));
 }
 
-void registry_table::notify_server(const pid& p) const {
-  if (server_) system_.send(server_, detail::registry_watch{p});
-}
 
 }  // namespace troupe

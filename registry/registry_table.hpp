@@ -35,6 +35,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -96,9 +97,16 @@ class registry_table {
   registry_table(actor_system& system, registry_keys kind, std::size_t partitions);
 
   [[nodiscard]] registry_keys kind() const noexcept { return kind_; }
-  [[nodiscard]] actor_system& system() const noexcept { return system_; }
+
+  // --- the server's lifetime: @threadsafe --------------------------------------------------------
   /// Where writes report pids whose entries appeared or vanished. Set once, before any write.
-  void set_server(const pid& server) noexcept { server_ = server; }
+  void set_server(const pid& server);
+  /// The server is ending (its `on_exit`). From now on the node may be gone at any moment, so
+  /// the table no longer touches it: writes fail with `shutting_down` and nothing is reported.
+  /// Waits for writes that are using the node to finish.
+  void server_stopped();
+  /// Asks the server to stop, unless it has stopped already (the registry's destructor).
+  void stop_server();
 
   // --- reads: @threadsafe; they never wait for a write in progress ---------------------------
   [[nodiscard]] key_view find(std::string_view key) const;
@@ -109,7 +117,7 @@ class registry_table {
 
   // --- writes: @threadsafe, serialized by the writer mutex -----------------------------------
   /// Adds an entry. Unique keys: `name_taken` naming the holder if a live process holds it.
-  /// `noproc` if `p` is not a live local process.
+  /// `noproc` if `p` is not a live local process; `shutting_down` once the server has stopped.
   [[nodiscard]] result<void> insert(const pid& p, std::string key, std::shared_ptr<const void> value);
   /// Removes `p`'s entries under `key`; returns how many.
   std::size_t erase(const pid& p, std::string_view key);
@@ -137,6 +145,9 @@ class registry_table {
   actor_system& system_;
   const registry_keys kind_;
   const std::size_t mask_;
+  /// Guards `server_` and every use of `system_`: while anyone holds it shared, the server has
+  /// not finished its `on_exit`, so the node is still alive. Null once the server has stopped.
+  mutable std::shared_mutex server_mutex_;
   pid server_;
   std::unique_ptr<slot<key_partition>[]> key_parts_;
   std::unique_ptr<slot<pid_partition>[]> pid_parts_;

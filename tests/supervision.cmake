@@ -2,6 +2,8 @@
 # dynamic_supervisor, and the classic OTP examples built on them.
 troupe_add_test_suite(supervision_tests unit
   unit/node/behaviour/gen_server_test.cpp
+  unit/node/behaviour/gen_server_timeout_test.cpp
+  unit/node/behaviour/gen_server_stop_test.cpp
   unit/node/behaviour/supervisor_test.cpp
   unit/node/behaviour/dynamic_supervisor_test.cpp
   unit/examples/rate_limiter_test.cpp

@@ -1,6 +1,7 @@
 #include "troupe/node/behaviour/gen_server.hpp"
 
 #include "troupe/node/actor_system.hpp"
+#include "troupe/node/behaviour/gen_server_stop.hpp"
 #include "troupe/node/log.hpp"
 
 namespace troupe {
@@ -85,6 +86,8 @@ void gen_server::on_message(envelope& e) {
 }
 
 void gen_server::dispatch_callback(envelope& e) {
+  // troupe::stop (gen_server:stop/3): the engine's own request, whatever the handlers are.
+  if (holds<detail::gen_server_stop_request>(e)) return stop(payload<detail::gen_server_stop_request>(e).reason);
   if (holds<exit_msg>(e)) {
     auto& m = payload<exit_msg>(e);
     // A server nobody spawned (started from outside any process) treats exit signals from

@@ -15,7 +15,11 @@
 /// |                              | or `continue_with(arg)` from any callback                        |
 /// | `terminate(Reason, S)`       | `terminate(reason)`, see below                                   |
 /// | `{stop, Reason, ...}`        | `stop(reason)` (this class's, which also runs `terminate`)       |
-/// | `{noreply, S, Timeout}`      | `set_receive_timeout(d)`: a `timeout_msg` arrives when idle      |
+/// | `{noreply, S, Timeout}`      | `set_receive_timeout(d)` from the callback: one `timeout_msg`    |
+/// |                              | (in `handle_info` or a handler) if no message comes within `d`;  |
+/// |                              | any message cancels it, so set it again to re-arm, as OTP        |
+/// |                              | callbacks return it again. `receive_timeout_kind::repeating`     |
+/// |                              | asks for one after every idle period instead                    |
 ///
 /// Flow (user code | generic engine):
 /// ```
@@ -53,6 +57,9 @@ class gen_server_host;
 
 class gen_server : public actor {
  public:
+  /// A gen_server's receive timeout is OTP's one-shot `{noreply, S, Timeout}` (see the table).
+  gen_server() { default_receive_timeout_kind(receive_timeout_kind::once); }
+
   /// Asks for `handle_continue(arg)` right after the current callback, before the next message.
   void continue_with(std::any arg) { continues_.push_back(std::move(arg)); }
   /// Ends the server with `reason` once the current callback returns; `terminate` runs first.

@@ -76,7 +76,12 @@ void supervisor::on_started(const started_msg& m) {
     op_->last_started = m.child;
   } else {
     if (c) c->process = {};  // its EXIT, if any, comes from a pid that is no child any more
-    if (m.outcome == start_outcome::ignored) op_->last_started = {};
+    if (m.outcome == start_outcome::ignored) {
+      op_->last_started = {};
+      // Elixir's DynamicSupervisor does not keep a child whose start returned :ignore (on a
+      // restart too): it holds no slot against max_children and which_children omits it.
+      if (dynamic_) erase(waiting_id_);
+    }
     if (m.outcome == start_outcome::failed || m.outcome == start_outcome::name_taken)
       start_failed(waiting_id_, m.reason);
   }

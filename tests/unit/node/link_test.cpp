@@ -123,6 +123,53 @@ TEST_F(LinkTest, KillCannotBeTrappedAndLinkedProcessesSeeKilled) {
   EXPECT_EQ(trapped[0].reason, exit_reason::killed());
 }
 
+/// Ends itself with reason `kill` when pinged (Erlang exit(kill) from inside the process).
+class self_killer final : public actor {
+ protected:
+  behavior make_behavior() override {
+    return {[this](const ping&) { stop(exit_reason::kill()); }};
+  }
+};
+
+// Regression: a process's own exit reason `kill` reached links and monitors as `killed`.
+TEST_F(LinkTest, AProcessThatExitsWithReasonKillSendsAnOrdinaryKillSignal) {
+  // OTP: only exit(Pid, kill) is untrappable and becomes killed; a process exiting with reason
+  // kill itself sends an ordinary exit signal: a trapping linked process gets {'EXIT', Pid, kill}.
+  std::vector<exit_msg> trapped;
+  pid watcher = sys.spawn<linker>(true, &trapped);
+  pid victim = sys.spawn<self_killer>();
+  scoped_actor probe(sys);
+  ref_id mon = probe->monitor(victim);
+  sys.send(watcher, forward_to{victim});
+  run();
+  sys.send(victim, ping{});
+  run();
+  EXPECT_FALSE(sys.alive(victim));
+  EXPECT_TRUE(sys.alive(watcher)) << "a trapped kill signal from a link is an ordinary message";
+  ASSERT_EQ(trapped.size(), 1u);
+  EXPECT_EQ(trapped[0].reason, exit_reason::kill());
+  auto down = probe->receive<down_msg>(0s);
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->ref, mon);
+  EXPECT_EQ(down->reason, exit_reason::kill()) << "a monitor reports the reason as it is";
+}
+
+TEST_F(LinkTest, AKillSignalFromALinkEndsANonTrappingProcessWithReasonKill) {
+  // OTP: the linked signal with reason kill is not untrappable; a process that does not trap
+  // exits dies with that reason, kill, and passes it on unchanged.
+  pid a = sys.spawn<linker>();
+  pid victim = sys.spawn<self_killer>();
+  scoped_actor probe(sys);
+  probe->monitor(a);
+  sys.send(a, forward_to{victim});
+  run();
+  sys.send(victim, ping{});
+  run();
+  auto down = probe->receive<down_msg>(0s);
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->reason, exit_reason::kill());
+}
+
 TEST_F(LinkTest, ShutdownIsTrappableButKillIsNot) {
   std::vector<exit_msg> trapped;
   pid p = sys.spawn<linker>(true, &trapped);

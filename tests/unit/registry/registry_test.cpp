@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
 #include <thread>
 
+#include "troupe/node/behaviour/start_link.hpp"
 #include "troupe/node/call.hpp"
 #include "tests/support/deterministic_fixture.hpp"
 #include "tests/support/test_messages.hpp"
@@ -282,6 +284,45 @@ TEST_F(RegistryTest, DestroyingTheRegistryStopsItsServer) {
   }
   run();
   EXPECT_FALSE(sys.alive(server));
+}
+
+/// A gen_server that does nothing: what a via-name is given to.
+class idle_server : public gen_server {};
+
+// Regression: the server's exit unregistered its name through the destroyed registry
+// (use-after-free in gen_server::on_exit, found under ASan).
+TEST(RegistryLifetimeTest, AViaNamedServerOutlivesItsRegistryAndStopsCleanly) {
+  actor_system sys(actor_system_config{.node_name = "reg", .creation = 1, .deterministic = true});
+  pid p;
+  {
+    registry<> names(sys, registry_keys::unique);
+    auto started = start<idle_server>(sys, start_options::named(via{&names, "svc"}));
+    ASSERT_TRUE(started) << started.error().message();
+    p = *started;
+    EXPECT_EQ(names.whereis("svc"), p);
+  }  // the registry goes first, as its documentation asks; the server is still running
+  sys.stepper()->run_until_idle();
+  EXPECT_TRUE(sys.alive(p));
+  sys.exit(p, exit_reason::shutdown());  // its on_exit unregisters "svc"
+  sys.stepper()->run_until_idle();
+  EXPECT_FALSE(sys.alive(p));
+}
+
+TEST(RegistryLifetimeTest, ARegistryMayOutliveItsActorSystem) {
+  std::optional<registry<>> names;
+  pid p;
+  {
+    actor_system sys(actor_system_config{.node_name = "reg", .creation = 1, .deterministic = true});
+    names.emplace(sys, registry_keys::unique);
+    auto started = start<idle_server>(sys, start_options::named(via{&*names, "svc"}));
+    ASSERT_TRUE(started) << started.error().message();
+    p = *started;
+  }  // the node shuts down first: its processes, the registry's server among them, end
+  EXPECT_FALSE(names->whereis("svc")) << "the server's exit released its name";
+  auto late = names->register_key(p, "again");
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code(), errc::shutting_down);
+  names.reset();  // must not touch the destroyed node
 }
 
 TEST(RegistryThreadedTest, AProcessFoundThroughWhereisAnswersABlockingCall) {

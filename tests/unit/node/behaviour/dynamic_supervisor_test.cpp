@@ -83,6 +83,29 @@ TEST_F(DynamicSupervisorTest, MaxChildrenRefusesStartsPastTheLimit) {
   EXPECT_EQ(active(s), 2u);
 }
 
+/// A worker whose init returns ignore.
+class shy : public gen_server {
+ protected:
+  init_result init() override { return init_result::ignore(); }
+};
+
+// Regression: an ignored child kept an empty slot, so with max_children = 1 every later
+// start_child failed with overloaded.
+TEST_F(DynamicSupervisorTest, AnIgnoredChildIsNotKeptAndHoldsNoSlot) {
+  // Elixir DynamicSupervisor.start_child/2: "If the child process start function returns
+  // :ignore, then :ignore is returned and the child is not added to the supervision tree".
+  pid s = start_sup({.max_children = 1});
+  auto ignored = dynamic_supervisor::start_child(sys, s, child_spec::worker<shy>(""));
+  ASSERT_TRUE(ignored) << ignored.error().message();
+  EXPECT_TRUE(ignored->is_null());
+  auto n = dynamic_supervisor::count_children(sys, s);
+  EXPECT_EQ(n->specs, 0u);
+  EXPECT_EQ(n->active, 0u);
+  EXPECT_TRUE(dynamic_supervisor::which_children(sys, s)->empty());
+  pid a = start_session(s, "a");
+  EXPECT_TRUE(sys.alive(a)) << "the ignored start took no slot against max_children";
+}
+
 TEST_F(DynamicSupervisorTest, TerminateChildStopsTheChildAndForgetsIt) {
   pid s = start_sup();
   pid a = start_session(s, "a");
