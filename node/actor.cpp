@@ -264,6 +264,19 @@ ref_id actor::monitor(const pid& other) {
   return ref;
 }
 
+ref_id actor::monitor(std::string_view name) {
+  if (auto p = system_->whereis(name)) return monitor(*p);
+  // Nobody holds the name: a DOWN(noproc) through the signal path, so that demonitor (with or
+  // without a flush) works on it as on any other monitor.
+  ref_id ref = system_->make_ref();
+  {
+    std::lock_guard lock(info_lock_);
+    monitors_.emplace_back(ref, pid{});
+  }
+  system_->deliver(self_, make_envelope<signals::down>(pid{}, signals::down{ref, exit_reason::noproc()}));
+  return ref;
+}
+
 bool actor::demonitor(ref_id ref) {
   pid target;
   {
@@ -468,6 +481,8 @@ void actor::on_receive_tick(std::uint64_t generation) {
 }
 
 bool actor::cancel_timer(const timer_handle& t) noexcept { return system_->cancel_timer(t); }
+
+std::optional<duration> actor::read_timer(const timer_handle& t) const noexcept { return system_->read_timer(t); }
 
 // --- termination --------------------------------------------------------------------------------
 

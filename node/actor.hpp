@@ -29,7 +29,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -87,8 +89,13 @@ class actor {
   /// Delivers `msg` to `to` after `delay`. The message is never delivered once cancelled.
   template <message T>
   timer_handle send_after(const pid& to, duration delay, T&& msg);
+  /// Delivers `msg` to `to` at `deadline` on the node's clock (Erlang's `{abs, true}` timers).
+  template <message T>
+  timer_handle send_at(const pid& to, time_point deadline, T&& msg);
   /// Cancels a timer. True if this cancel stopped it from ever being delivered.
   bool cancel_timer(const timer_handle& t) noexcept;
+  /// Time left before `t` fires (Erlang read_timer/1); nothing once it fired or was cancelled.
+  [[nodiscard]] std::optional<duration> read_timer(const timer_handle& t) const noexcept;
   /// Asks for a `timeout_msg` when no message has arrived for `d`; zero turns it off. `kind`
   /// says whether it fires once and any message cancels it (OTP gen_server's
   /// `{noreply, S, Timeout}`) or after every idle period (a receive loop's `after`). Without
@@ -118,6 +125,11 @@ class actor {
   void unlink(const pid& other);
   /// Monitors `other`: a `down_msg` with this ref arrives when it exits (noproc if already dead).
   ref_id monitor(const pid& other);
+  /// Monitors the process registered as `name` on this node (Erlang `monitor(process, Name)`).
+  /// The name is resolved now: the `down_msg` names that process, or comes at once with
+  /// `noproc` and a null `who` when nobody holds the name. Re-registering the name later does
+  /// not move the monitor.
+  ref_id monitor(std::string_view name);
   /// Drops a monitor. Afterwards no `down_msg` for `ref` is delivered, even one already queued.
   bool demonitor(ref_id ref);
   /// Turns exit signals (except `kill`) into `exit_msg` messages.

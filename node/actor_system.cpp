@@ -171,6 +171,10 @@ timer_handle actor_system::start_timer(time_point deadline, std::function<void()
 }
 
 timer_handle actor_system::send_after(const pid& to, duration delay, envelope_ptr e) {
+  return send_at(to, clock_->now() + delay, std::move(e));
+}
+
+timer_handle actor_system::send_at(const pid& to, time_point deadline, envelope_ptr e) {
   auto state = std::make_shared<timer_state>();
   auto held = std::make_shared<envelope_ptr>(std::move(e));
   auto fire = [this, to, held, weak = std::weak_ptr<timer_state>(state)] {
@@ -184,8 +188,14 @@ timer_handle actor_system::send_after(const pid& to, duration delay, envelope_pt
     auto from = (*held)->from;
     deliver_local(to, make_envelope<detail::timed_message>(from, detail::timed_message{s, std::move(*held)}));
   };
-  if (timers_.schedule(clock_->now() + delay, state, std::move(fire))) executor_->arm_timer(clock_->now() + delay);
+  if (timers_.schedule(deadline, state, std::move(fire))) executor_->arm_timer(deadline);
   return timer_handle(std::move(state));
+}
+
+std::optional<duration> actor_system::read_timer(const timer_handle& t) const noexcept {
+  // key_deadline is written once, when the timer is scheduled, before its handle exists.
+  if (!t || t.state()->phase.load(std::memory_order_acquire) != timer_state::pending) return std::nullopt;
+  return std::max(t.state()->key_deadline - clock_->now(), duration::zero());
 }
 
 bool actor_system::cancel_timer(const timer_handle& t) noexcept {

@@ -155,6 +155,16 @@ class actor_system {
   timer_handle send_after(const pid& to, duration delay, T&& msg) {
     return send_after(to, delay, make_envelope<std::remove_cvref_t<T>>(pid{}, std::forward<T>(msg)));
   }
+  /// Delivers `e` to `to` at `deadline` on this node's clock (Erlang's send_after with
+  /// `{abs, true}`); a deadline already past fires at the next timer check. Cancels as send_after.
+  timer_handle send_at(const pid& to, time_point deadline, envelope_ptr e);
+  template <message T>
+  timer_handle send_at(const pid& to, time_point deadline, T&& msg) {
+    return send_at(to, deadline, make_envelope<std::remove_cvref_t<T>>(pid{}, std::forward<T>(msg)));
+  }
+  /// The time left before `t` fires (Erlang read_timer/1); nothing once it has fired or been
+  /// cancelled (or for an empty handle).
+  [[nodiscard]] std::optional<duration> read_timer(const timer_handle& t) const noexcept;
   /// Cancels a timer. True if this call stopped it from ever delivering.
   bool cancel_timer(const timer_handle& t) noexcept;
   /// A fresh reference, unique within this node incarnation.
@@ -232,6 +242,11 @@ void actor::send(const pid& to, T&& msg) {
 template <message T>
 timer_handle actor::send_after(const pid& to, duration delay, T&& msg) {
   return system_->send_after(to, delay, make_envelope<std::remove_cvref_t<T>>(self_, std::forward<T>(msg)));
+}
+
+template <message T>
+timer_handle actor::send_at(const pid& to, time_point deadline, T&& msg) {
+  return system_->send_at(to, deadline, make_envelope<std::remove_cvref_t<T>>(self_, std::forward<T>(msg)));
 }
 
 template <message R>

@@ -38,6 +38,14 @@ class dynamic_supervisor : public supervisor {
   /// Stops the child `child` (per its shutdown policy) and forgets it; `not_found` if it is not one.
   static result<void> terminate_child(actor_system& sys, const pid& sup, const pid& child, duration timeout = default_call_timeout);
   static void terminate_child(actor& self, const pid& sup, const pid& child, duration timeout, std::function<void(result<void>)> done);
+  /// A copy of the spec child `child` was started from (its id empty); `not_found` if it is
+  /// not a child (OTP get_childspec/2 with a pid, for simple_one_for_one).
+  static result<child_spec> get_childspec(actor_system& sys, const pid& sup, const pid& child, duration timeout = default_call_timeout) {
+    return ask_childspec(sys, sup, supervisor_get_childspec{{}, child}, timeout);
+  }
+  static void get_childspec(actor& self, const pid& sup, const pid& child, duration timeout, std::function<void(result<child_spec>)> done) {
+    ask_childspec(self, sup, supervisor_get_childspec{{}, child}, timeout, std::move(done));
+  }
   using supervisor::count_children;
   using supervisor::which_children;
 };

@@ -54,6 +54,7 @@ behavior supervisor::make_handlers() {
       [this](const supervisor_restart_child& r) { on_restart_child(r.id, current_call()); },
       [this](const supervisor_delete_child& r) { on_delete_child(r.id, current_call()); },
       [this](const supervisor_which_children&) { return list_children(); },
+      [this](const supervisor_get_childspec& r) { return spec_of(r); },
       [this](const supervisor_count_children&) { return tally_children(); },
   };
 }
@@ -148,6 +149,14 @@ supervisor_children supervisor::list_children() const {
   return out;
 }
 
+supervisor_childspec supervisor::spec_of(const supervisor_get_childspec& req) {
+  child* c = req.id.empty() ? find(req.child) : find(req.id);
+  if (!c) return {fail(errc::not_found, "no child " + (req.id.empty() ? req.child.to_string() : req.id))};
+  child_spec out = c->spec;
+  if (dynamic_) out.id.clear();  // a dynamic child's id is internal, as which_children shows
+  return {std::move(out)};
+}
+
 supervisor_counts supervisor::tally_children() const {
   supervisor_counts out;
   out.counts.specs = children_.size();
@@ -227,6 +236,16 @@ result<child_counts> supervisor::count_children(actor_system& sys, const pid& su
   return r->counts;
 }
 
+result<child_spec> supervisor::get_childspec(actor_system& sys, const pid& sup, const std::string& id, duration timeout) {
+  return ask_childspec(sys, sup, supervisor_get_childspec{id, {}}, timeout);
+}
+result<child_spec> supervisor::ask_childspec(actor_system& sys, const pid& sup, supervisor_get_childspec req, duration timeout) {
+  auto r = detail::unwrap_reply<supervisor_childspec>(
+      detail::stepping_call(sys, sup, make_envelope<supervisor_get_childspec>(pid{}, std::move(req)), timeout));
+  if (!r) return std::unexpected(r.error());
+  return std::move(r->spec);
+}
+
 void supervisor::start_child(actor& self, const pid& sup, child_spec spec, duration timeout, std::function<void(result<pid>)> done) {
   self.request<supervisor_answer>(sup, supervisor_start_child{std::move(spec)}, timeout,
                                   [done = std::move(done)](result<supervisor_answer> r) { done(flatten(std::move(r))); });
@@ -247,6 +266,17 @@ void supervisor::which_children(actor& self, const pid& sup, duration timeout, s
   self.request<supervisor_children>(sup, supervisor_which_children{}, timeout, [done = std::move(done)](result<supervisor_children> r) {
     if (!r) return done(std::unexpected(r.error()));
     done(std::move(r->children));
+  });
+}
+void supervisor::get_childspec(actor& self, const pid& sup, const std::string& id, duration timeout,
+                               std::function<void(result<child_spec>)> done) {
+  ask_childspec(self, sup, supervisor_get_childspec{id, {}}, timeout, std::move(done));
+}
+void supervisor::ask_childspec(actor& self, const pid& sup, supervisor_get_childspec req, duration timeout,
+                               std::function<void(result<child_spec>)> done) {
+  self.request<supervisor_childspec>(sup, std::move(req), timeout, [done = std::move(done)](result<supervisor_childspec> r) {
+    if (!r) return done(std::unexpected(r.error()));
+    done(std::move(r->spec));
   });
 }
 void supervisor::count_children(actor& self, const pid& sup, duration timeout, std::function<void(result<child_counts>)> done) {

@@ -60,6 +60,8 @@ class supervisor : public gen_server {
   static result<pid> restart_child(actor_system& sys, const pid& sup, const std::string& id, duration timeout = default_call_timeout);
   static result<void> delete_child(actor_system& sys, const pid& sup, const std::string& id, duration timeout = default_call_timeout);
   static result<std::vector<child_info>> which_children(actor_system& sys, const pid& sup, duration timeout = default_call_timeout);
+  /// A copy of child `id`'s spec (OTP get_childspec/2); `not_found` if there is no such child.
+  static result<child_spec> get_childspec(actor_system& sys, const pid& sup, const std::string& id, duration timeout = default_call_timeout);
   static result<child_counts> count_children(actor_system& sys, const pid& sup, duration timeout = default_call_timeout);
 
   // --- control API from inside a process (non-blocking; `done` runs in `self`)
@@ -68,9 +70,14 @@ class supervisor : public gen_server {
   static void restart_child(actor& self, const pid& sup, const std::string& id, duration timeout, std::function<void(result<pid>)> done);
   static void delete_child(actor& self, const pid& sup, const std::string& id, duration timeout, std::function<void(result<void>)> done);
   static void which_children(actor& self, const pid& sup, duration timeout, std::function<void(result<std::vector<child_info>>)> done);
+  static void get_childspec(actor& self, const pid& sup, const std::string& id, duration timeout, std::function<void(result<child_spec>)> done);
   static void count_children(actor& self, const pid& sup, duration timeout, std::function<void(result<child_counts>)> done);
 
  protected:
+  static result<child_spec> ask_childspec(actor_system& sys, const pid& sup, supervisor_get_childspec req, duration timeout);
+  static void ask_childspec(actor& self, const pid& sup, supervisor_get_childspec req, duration timeout,
+                            std::function<void(result<child_spec>)> done);
+
   /// For dynamic_supervisor: children keyed by pid, none at start, at most `max_children`.
   struct dynamic_mode {
     std::size_t max_children = 0;  // 0: unlimited
@@ -111,6 +118,7 @@ class supervisor : public gen_server {
   void on_restart_child(const std::string& id, reply_to to);
   void on_delete_child(const std::string& id, reply_to to);
   [[nodiscard]] supervisor_children list_children() const;
+  [[nodiscard]] supervisor_childspec spec_of(const supervisor_get_childspec& req);
   [[nodiscard]] supervisor_counts tally_children() const;
   void when_idle(std::function<void()> call);
 

@@ -43,12 +43,21 @@ struct supervisor_restart_child {
 struct supervisor_delete_child {
   std::string id;
 };
+/// By id, or (dynamic supervisors) by pid when `id` is empty.
+struct supervisor_get_childspec {
+  std::string id;
+  pid child;
+};
 struct supervisor_which_children {};
 struct supervisor_count_children {};
 
 /// The reply to start/terminate/restart/delete: the child's pid (null when none) or the error.
 struct supervisor_answer {
   result<pid> value;
+};
+/// The reply to get_childspec: a copy of the child's spec, or `not_found`.
+struct supervisor_childspec {
+  result<child_spec> spec;
 };
 struct supervisor_children {
   std::vector<child_info> children;
@@ -70,6 +79,8 @@ TROUPE_LOCAL_MESSAGE(troupe::supervisor_start_child, "troupe.sup.start_child");
 TROUPE_LOCAL_MESSAGE(troupe::supervisor_terminate_child, "troupe.sup.terminate_child");
 TROUPE_LOCAL_MESSAGE(troupe::supervisor_restart_child, "troupe.sup.restart_child");
 TROUPE_LOCAL_MESSAGE(troupe::supervisor_delete_child, "troupe.sup.delete_child");
+TROUPE_LOCAL_MESSAGE(troupe::supervisor_get_childspec, "troupe.sup.get_childspec");
+TROUPE_LOCAL_MESSAGE(troupe::supervisor_childspec, "troupe.sup.childspec");
 TROUPE_LOCAL_MESSAGE(troupe::supervisor_which_children, "troupe.sup.which_children");
 TROUPE_LOCAL_MESSAGE(troupe::supervisor_count_children, "troupe.sup.count_children");
 TROUPE_LOCAL_MESSAGE(troupe::supervisor_answer, "troupe.sup.answer");

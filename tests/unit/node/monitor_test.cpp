@@ -138,5 +138,43 @@ TEST_F(MonitorTest, ProcessInfoListsMonitorsBothWays) {
   EXPECT_EQ(sys.info(probe.self())->monitors, std::vector<pid>{p});
 }
 
+TEST_F(MonitorTest, MonitoringARegisteredNameWatchesTheProcessHoldingIt) {
+  // Erlang monitor(process, RegName): the monitor is set on the process registered under that
+  // name when monitor is called; its DOWN arrives when that process exits.
+  scoped_actor probe(sys);
+  pid p = sys.spawn([](actor&) -> behavior { return {[](const ping&) {}}; });
+  ASSERT_TRUE(sys.register_name("db", p));
+  run();
+  ref_id ref = probe->monitor("db");
+  run();
+  sys.exit(p, exit_reason::shutdown());
+  run();
+  auto down = probe->receive<down_msg>(0s);
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->ref, ref);
+  EXPECT_EQ(down->who, p);
+  EXPECT_EQ(down->reason, exit_reason::shutdown());
+}
+
+TEST_F(MonitorTest, MonitoringANameNobodyHoldsGivesDownNoprocAtOnce) {
+  // Erlang: "If the process is not registered, a 'DOWN' message is sent immediately with
+  // reason noproc".
+  scoped_actor probe(sys);
+  ref_id ref = probe->monitor("nobody");
+  auto down = probe->receive<down_msg>(0s);
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->ref, ref);
+  EXPECT_TRUE(down->who.is_null());
+  EXPECT_EQ(down->reason, exit_reason::noproc());
+}
+
+TEST_F(MonitorTest, DemonitoringANameMonitorBeforeItsNoprocArrivesDropsIt) {
+  // demonitor(Ref, [flush]) removes a name monitor like any other: no DOWN afterwards.
+  scoped_actor probe(sys);
+  ref_id ref = probe->monitor("nobody");
+  probe->demonitor(ref);
+  EXPECT_FALSE(probe->receive<down_msg>(0s));
+}
+
 }  // namespace
 }  // namespace troupe

@@ -117,5 +117,64 @@ TEST_F(TimerTest, ATimerToADeadProcessIsDroppedAsADeadLetter) {
   EXPECT_EQ(sys.counters().dead_letters.load(), 1u);
 }
 
+TEST_F(TimerTest, ReadTimerGivesTheTimeLeftUntilTheTimerFires) {
+  // Erlang read_timer/1: "the number of milliseconds left until the timer expires".
+  scoped_actor probe(sys);
+  auto t = sys.send_after(probe.self(), 100ms, ping{1});
+  EXPECT_EQ(sys.read_timer(t), 100ms);
+  advance(30ms);
+  EXPECT_EQ(sys.read_timer(t), 70ms);
+}
+
+TEST_F(TimerTest, ReadTimerGivesNothingOnceTheTimerFiredOrWasCancelled) {
+  // Erlang: read_timer returns false when the timer has expired or been cancelled.
+  scoped_actor probe(sys);
+  auto fired = sys.send_after(probe.self(), 10ms, ping{1});
+  auto cancelled = sys.send_after(probe.self(), 10ms, ping{2});
+  ASSERT_TRUE(sys.cancel_timer(cancelled));
+  EXPECT_FALSE(sys.read_timer(cancelled));
+  advance(10ms);
+  EXPECT_FALSE(sys.read_timer(fired));
+  EXPECT_FALSE(sys.read_timer(timer_handle{}));
+}
+
+TEST_F(TimerTest, AnAbsoluteTimerDeliversAtItsDeadline) {
+  // Erlang send_after(Time, Dest, Msg, [{abs, true}]): Time is an absolute monotonic time.
+  scoped_actor probe(sys);
+  auto deadline = sys.clock().now() + 250ms;
+  advance(100ms);
+  auto t = sys.send_at(probe.self(), deadline, ping{5});
+  EXPECT_EQ(sys.read_timer(t), 150ms);
+  advance(149ms);
+  EXPECT_FALSE(probe->receive<ping>(0s));
+  advance(1ms);
+  auto got = probe->receive<ping>(0s);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->n, 5u);
+}
+
+TEST_F(TimerTest, AnAbsoluteTimerWhoseDeadlineHasPassedFiresAtOnce) {
+  // Erlang: an absolute time in the past makes the timer expire immediately.
+  scoped_actor probe(sys);
+  auto past = sys.clock().now() - 1s;
+  sys.send_at(probe.self(), past, ping{6});
+  advance({});
+  EXPECT_TRUE(probe->receive<ping>(0s));
+}
+
+TEST_F(TimerTest, AnActorCanSetAnAbsoluteTimerAndReadIt) {
+  std::optional<duration> left;
+  std::vector<std::string> log;
+  sys.spawn([&](actor& self) -> behavior {
+    auto t = self.send_at(self.self(), self.system().clock().now() + 40ms, text{"at"});
+    left = self.read_timer(t);
+    return {[&log](const text& m) { log.push_back(m.value); }};
+  });
+  run();
+  EXPECT_EQ(left, 40ms);
+  advance(40ms);
+  EXPECT_EQ(log, std::vector<std::string>{"at"});
+}
+
 }  // namespace
 }  // namespace troupe

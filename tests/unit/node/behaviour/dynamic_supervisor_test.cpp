@@ -54,6 +54,7 @@ class DynamicSupervisorTest : public test::deterministic_fixture {
     return p ? *p : pid{};
   }
   std::size_t active(const pid& sup) { return dynamic_supervisor::count_children(sys, sup)->active; }
+  pid spawn_idle() { return sys.spawn([](actor&) -> behavior { return {[](const test::ping&) {}}; }); }
 };
 
 TEST_F(DynamicSupervisorTest, ItStartsWithNoChildren) {
@@ -188,6 +189,20 @@ TEST_F(DynamicSupervisorTest, AnActorCanStartAndTerminateChildrenWithoutBlocking
   });
   run();
   EXPECT_EQ(seen, (std::vector<std::string>{"started", "terminated"}));
+}
+
+TEST_F(DynamicSupervisorTest, GetChildspecFindsADynamicChildByPid) {
+  // OTP supervisor:get_childspec/2 for simple_one_for_one takes the child's pid; the spec has
+  // no meaningful id.
+  pid s = start_sup();
+  pid a = start_session(s, "a", restart_type::transient);
+  auto r = dynamic_supervisor::get_childspec(sys, s, a);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(r->id.empty());
+  EXPECT_EQ(r->restart, restart_type::transient);
+  auto none = dynamic_supervisor::get_childspec(sys, s, spawn_idle());
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code(), errc::not_found);
 }
 
 }  // namespace

@@ -461,5 +461,26 @@ TEST(SupervisorThreadedTest, ACrashedChildIsReplacedOnASchedulerPool) {
   EXPECT_EQ((*c)[0].child, second->who);
 }
 
+// --- get_childspec ------------------------------------------------------------------------------
+
+TEST_F(SupervisorTest, GetChildspecGivesTheSpecOfAChildById) {
+  // OTP supervisor:get_childspec/2: "Returns the child specification map for the child
+  // identified by Id under supervisor SupRef."
+  pid s = start_sup({}, {spec("a"), spec("b").with_restart(restart_type::transient)});
+  auto b = supervisor::get_childspec(sys, s, "b");
+  ASSERT_TRUE(b) << b.error().message();
+  EXPECT_EQ(b->id, "b");
+  EXPECT_EQ(b->restart, restart_type::transient);
+  EXPECT_TRUE(static_cast<bool>(b->start)) << "the copy can start the child again";
+}
+
+TEST_F(SupervisorTest, GetChildspecOfAnUnknownIdGivesNotFound) {
+  // OTP: {error, not_found}.
+  pid s = start_sup({}, abc());
+  auto r = supervisor::get_childspec(sys, s, "zz");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), errc::not_found);
+}
+
 }  // namespace
 }  // namespace troupe
