@@ -39,6 +39,7 @@ set(TROUPE_PUBLIC_HEADERS
   node/behaviour/supervisor_messages.hpp
   node/behaviour/task.hpp
   node/behaviour/task_process.hpp
+  node/behaviour/task_start.hpp
   node/behaviour/task_stream.hpp
   node/behaviour/task_supervisor.hpp
   node/behaviour/worker_pool.hpp
@@ -93,6 +94,7 @@ set(TROUPE_PUBLIC_HEADERS
   registry/name_table.hpp
   registry/process_groups.hpp
   registry/registry.hpp
+  registry/registry_events.hpp
   registry/registry_server.hpp
   registry/registry_table.hpp
   registry/snapshot_slot.hpp

@@ -23,6 +23,10 @@
 /// | `Registry.count/1`, `count_match/3`      | `reg.count()`, `reg.count_match(key, pred)`  |
 /// | `Registry.keys(r, pid)`                  | `reg.keys(pid)`                              |
 /// | `{:via, Registry, {r, name}}`            | `via{&reg, name}` (unique registries)        |
+/// | `Registry.update_value(r, key, fun)`     | `reg.update_value(self, key, f)` -> {new, old} |
+/// | `Registry.select(r, spec)`               | `reg.select(pred(key, pid, value))`          |
+/// | `Registry.meta/2`, `put_meta/3`          | `reg.meta<T>(key)`, `reg.put_meta(key, v)`   |
+/// | `listeners: [...]`                       | `registry_options::listeners` (registry_events.hpp) |
 ///
 /// Threading: every member is @threadsafe. Reads never wait for a write in progress (they copy
 /// the pointer to an immutable partition snapshot; see `registry_table` for why partitions), so
@@ -35,6 +39,7 @@
 /// processes, the registry's server among them, have ended), reads still work and writes fail
 /// with `shutting_down`.
 
+#include <any>
 #include <concepts>
 #include <functional>
 #include <memory>
@@ -49,6 +54,7 @@
 #include "troupe/node/actor.hpp"
 #include "troupe/node/actor_system.hpp"
 #include "troupe/node/name_service.hpp"
+#include "troupe/registry/registry_events.hpp"
 #include "troupe/registry/registry_server.hpp"
 #include "troupe/registry/registry_table.hpp"
 
@@ -58,6 +64,19 @@ struct registry_options {
   /// Partitions of the key and pid indexes. More partitions make writes cheaper (a write copies
   /// one partition) and spread readers over more cache lines. Rounded up to a power of two.
   std::size_t partitions = 256;
+  /// Names the registry in the events its listeners receive.
+  std::string name;
+  /// Processes told of every explicit register and unregister (Elixir's `listeners:`), with a
+  /// `registry_registered` / `registry_unregistered`; not of a registrant's death.
+  std::vector<pid> listeners;
+};
+
+/// One entry as `select` gives it: Elixir's `{key, pid, value}`.
+template <class Value>
+struct registry_match {
+  std::string key;
+  pid owner;
+  Value value;
 };
 
 namespace detail {
@@ -96,7 +115,8 @@ class registry final : public name_service {
   using entry = std::pair<pid, Value>;
 
   registry(actor_system& system, registry_keys kind, registry_options options = {})
-      : table_(std::make_shared<registry_table>(system, kind, options.partitions)),
+      : table_(std::make_shared<registry_table>(system, kind, options.partitions, std::move(options.name),
+                                                std::move(options.listeners))),
         names_(std::make_shared<detail::registry_names<Value>>(table_)) {
     server_ = system.spawn<registry_server>(table_);
     table_->set_server(server_);
@@ -122,16 +142,38 @@ class registry final : public name_service {
   /// Removes every entry of `p` under `key`. Returns how many were removed.
   std::size_t unregister(const pid& p, std::string_view key) { return table_->erase(p, key); }
   std::size_t unregister(const actor& self, std::string_view key) { return unregister(self.self(), key); }
+  /// Replaces the value `p` registered under `key` with `f(old)` and returns {new, old}
+  /// (Elixir's `update_value/3`). `not_found` if `p` holds no entry under `key`;
+  /// `invalid_argument` on a duplicate-key registry. `f` runs under the writer lock: keep it short.
+  template <std::invocable<const Value&> F>
+  [[nodiscard]] result<std::pair<Value, Value>> update_value(const pid& p, std::string_view key, F&& f) {
+    auto r = table_->update(p, key, [&f](const std::shared_ptr<const void>& old) -> std::shared_ptr<const void> {
+      return std::make_shared<const Value>(std::invoke(f, *static_cast<const Value*>(old.get())));
+    });
+    if (!r) return std::unexpected(r.error());
+    return std::pair<Value, Value>{*static_cast<const Value*>(r->first.get()), *static_cast<const Value*>(r->second.get())};
+  }
+  template <std::invocable<const Value&> F>
+  [[nodiscard]] result<std::pair<Value, Value>> update_value(const actor& self, std::string_view key, F&& f) {
+    return update_value(self.self(), key, std::forward<F>(f));
+  }
+  /// Sets registry metadata `key` (Elixir's `put_meta/3`); any copyable type.
+  template <class T>
+  void put_meta(std::string key, T value) {
+    table_->put_meta(std::move(key), std::any(std::move(value)));
+  }
+  /// Removes registry metadata `key` (Elixir's `delete_meta/2`).
+  void delete_meta(std::string key) { table_->put_meta(std::move(key), std::any()); }
 
   // --- reads ----------------------------------------------------------------------------------
   /// Every (pid, value) under `key`, in registration order; empty if none.
   [[nodiscard]] std::vector<entry> lookup(std::string_view key) const {
-    return select(key, [](const Value&) { return true; });
+    return entries_matching(key, [](const Value&) { return true; });
   }
   /// The entries under `key` whose value satisfies `pred(const Value&)`.
   template <std::predicate<const Value&> Pred>
   [[nodiscard]] std::vector<entry> match(std::string_view key, Pred pred) const {
-    return select(key, pred);
+    return entries_matching(key, pred);
   }
   /// Calls `f(const std::vector<entry>&)` once with the entries under `key`, if there are any
   /// (Elixir's `dispatch/3`). Returns whether `f` ran. `f` runs on the calling thread.
@@ -155,6 +197,36 @@ class registry final : public name_service {
   }
   /// The keys `p` is registered under (a key appears once per entry).
   [[nodiscard]] std::vector<std::string> keys(const pid& p) const { return table_->keys_of(p); }
+  /// Every entry of the registry for which `pred(std::string_view key, const pid&, const Value&)`
+  /// holds (Elixir's `select/2`, with a C++ predicate for the match spec and its guards). It
+  /// scans the whole registry, partition by partition; each partition is read as one snapshot.
+  template <std::predicate<std::string_view, const pid&, const Value&> Pred>
+  [[nodiscard]] std::vector<registry_match<Value>> select(Pred pred) const {
+    std::vector<registry_match<Value>> out;
+    for (const auto& part : table_->partitions())
+      for (const auto& node : part->nodes)
+        for (const auto& e : node->list)
+          if (pred(std::string_view(node->key), e.owner, value_of(e))) out.push_back({node->key, e.owner, value_of(e)});
+    return out;
+  }
+  /// How many entries `select(pred)` would give (Elixir's `count_select/2`).
+  template <std::predicate<std::string_view, const pid&, const Value&> Pred>
+  [[nodiscard]] std::size_t count_select(Pred pred) const {
+    std::size_t n = 0;
+    for (const auto& part : table_->partitions())
+      for (const auto& node : part->nodes)
+        for (const auto& e : node->list) n += pred(std::string_view(node->key), e.owner, value_of(e)) ? 1 : 0;
+    return n;
+  }
+  /// Registry metadata `key` as a `T` (Elixir's `meta/2`); nothing if unset or of another type.
+  template <class T>
+  [[nodiscard]] std::optional<T> meta(std::string_view key) const {
+    auto m = table_->meta();
+    auto it = m->find(key);
+    if (it == m->end()) return std::nullopt;
+    if (const T* v = std::any_cast<T>(&it->second)) return *v;
+    return std::nullopt;
+  }
 
   // --- name_service (unique registries only) --------------------------------------------------
   /// Binds `name` to `p` with a default `Value`. `invalid_argument` on a duplicate registry.
@@ -168,7 +240,7 @@ class registry final : public name_service {
   static const Value& value_of(const registry_entry& e) noexcept { return *static_cast<const Value*>(e.value.get()); }
 
   template <class Pred>
-  std::vector<entry> select(std::string_view key, Pred&& pred) const {
+  std::vector<entry> entries_matching(std::string_view key, Pred&& pred) const {
     std::vector<entry> out;
     auto v = table_->find(key);
     if (!v.found) return out;

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "troupe/node/actor_system.hpp"
+#include "troupe/registry/registry_events.hpp"
 #include "troupe/registry/registry_server.hpp"
 
 namespace troupe {
@@ -55,12 +56,15 @@ key_ptr without_owner(const registry_table::key_node& node, const pid& p, std::s
 
 }  // namespace
 
-registry_table::registry_table(actor_system& system, registry_keys kind, std::size_t partitions)
+registry_table::registry_table(actor_system& system, registry_keys kind, std::size_t partitions, std::string name,
+                               std::vector<pid> listeners)
     : system_(system),
       kind_(kind),
       mask_(std::bit_ceil(std::max<std::size_t>(partitions, 1)) - 1),
       key_parts_(std::make_unique<slot<key_partition>[]>(mask_ + 1)),
-      pid_parts_(std::make_unique<slot<pid_partition>[]>(mask_ + 1)) {}
+      pid_parts_(std::make_unique<slot<pid_partition>[]>(mask_ + 1)),
+      name_(std::move(name)),
+      listeners_(std::move(listeners)) {}
 
 std::size_t registry_table::key_index(std::string_view key) const noexcept { return mix(string_hash{}(key)) & mask_; }
 
@@ -90,6 +94,13 @@ std::size_t registry_table::count() const {
   std::size_t n = 0;
   for (std::size_t i = 0; i <= mask_; ++i) n += key_parts_[i].current.load()->entry_count;
   return n;
+}
+
+std::vector<std::shared_ptr<const registry_table::key_partition>> registry_table::partitions() const {
+  std::vector<std::shared_ptr<const key_partition>> out;
+  out.reserve(mask_ + 1);
+  for (std::size_t i = 0; i <= mask_; ++i) out.push_back(key_parts_[i].current.load());
+  return out;
 }
 
 void registry_table::put(key_partition& part, std::size_t hash, std::string_view key, key_ptr node) {
@@ -178,9 +189,10 @@ result<void> registry_table::insert(const pid& p, std::string key, std::shared_p
     auto* held = find_pid(pid_parts_[pid_index(p)].current.load()->nodes, p);
     auto pnode = held ? std::make_shared<pid_node>(*held) : std::make_shared<pid_node>(pid_node{p, {}});
     first_entry = pnode->keys.empty();
-    pnode->keys.push_back(std::move(key));
+    pnode->keys.push_back(key);
     publish_pid(p, std::move(pnode));
   }
+  notify_listeners<registry_registered>(key, p);
   alive_node.unlock();
   if (first_entry) notify_server(p);
   return {};
@@ -203,8 +215,48 @@ std::size_t registry_table::erase(const pid& p, std::string_view key) {
     slot.store(std::move(next));
     unindex(p, key, removed);
   }
+  {
+    std::shared_lock alive_node(server_mutex_);
+    if (server_) notify_listeners<registry_unregistered>(key, p);
+  }
   if (!holds_entries(p)) notify_server(p);
   return removed;
+}
+
+result<std::pair<std::shared_ptr<const void>, std::shared_ptr<const void>>> registry_table::update(
+    const pid& p, std::string_view key, const updater& fn) {
+  if (kind_ != registry_keys::unique) return fail(errc::invalid_argument, "update_value needs a unique-key registry");
+  const auto hash = string_hash{}(key);
+  std::lock_guard lock(writer_);
+  auto& slot = key_parts_[mix(hash) & mask_].current;
+  auto current = slot.load();
+  const key_node* existing = find_key(current->nodes, hash, key);
+  if (!existing || existing->list.front().owner != p)
+    return fail(errc::not_found, p.to_string() + " holds no entry under '" + std::string(key) + "'");
+  auto old_value = existing->list.front().value;
+  auto new_value = fn(old_value);
+  auto node = std::make_shared<key_node>(*existing);
+  node->list.front().value = new_value;
+  auto next = std::make_shared<key_partition>(*current);
+  put(*next, hash, key, std::move(node));
+  slot.store(std::move(next));
+  return std::pair{std::move(new_value), std::move(old_value)};
+}
+
+void registry_table::put_meta(std::string key, std::any value) {
+  std::lock_guard lock(writer_);
+  auto next = std::make_shared<meta_map>(*meta_.load());
+  if (value.has_value())
+    (*next)[std::move(key)] = std::move(value);
+  else
+    next->erase(key);
+  meta_.store(std::move(next));
+}
+
+template <class Event>
+void registry_table::notify_listeners(std::string_view key, const pid& p) const {
+  // Called with server_mutex_ held shared and the server running: the node is alive.
+  for (const auto& l : listeners_) system_.send(l, Event{name_, std::string(key), p});
 }
 
 std::size_t registry_table::erase_process(const pid& p) {

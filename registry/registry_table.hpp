@@ -30,7 +30,10 @@
 ///
 /// Values are type-erased (`shared_ptr<const void>`); `registry<Value>` gives them back their type.
 
+#include <any>
 #include <array>
+#include <functional>
+#include <map>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -38,6 +41,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "troupe/node/error.hpp"
@@ -93,8 +97,13 @@ class registry_table {
     const entries* found = nullptr;  // null when nobody holds the key
   };
 
-  /// `partitions` is rounded up to a power of two (at least 1).
-  registry_table(actor_system& system, registry_keys kind, std::size_t partitions);
+  /// Registry metadata (Elixir's `Registry.meta`): small, rarely written, read from anywhere.
+  using meta_map = std::map<std::string, std::any, std::less<>>;
+
+  /// `partitions` is rounded up to a power of two (at least 1). `listeners` receive a
+  /// `registry_registered` / `registry_unregistered` naming the registry `name` on each write.
+  registry_table(actor_system& system, registry_keys kind, std::size_t partitions, std::string name = {},
+                 std::vector<pid> listeners = {});
 
   [[nodiscard]] registry_keys kind() const noexcept { return kind_; }
 
@@ -114,6 +123,9 @@ class registry_table {
   [[nodiscard]] bool holds_entries(const pid& p) const;
   /// Entries in the whole registry (each registration counts once).
   [[nodiscard]] std::size_t count() const;
+  /// Every key partition as it is now, for a scan of the whole registry (`select`).
+  [[nodiscard]] std::vector<std::shared_ptr<const key_partition>> partitions() const;
+  [[nodiscard]] std::shared_ptr<const meta_map> meta() const { return meta_.load(); }
 
   // --- writes: @threadsafe, serialized by the writer mutex -----------------------------------
   /// Adds an entry. Unique keys: `name_taken` naming the holder if a live process holds it.
@@ -123,6 +135,14 @@ class registry_table {
   std::size_t erase(const pid& p, std::string_view key);
   /// Removes every entry of `p` (it died). Returns how many. Called by the registry server.
   std::size_t erase_process(const pid& p);
+  /// Replaces the value of `p`'s entry under `key` with `fn(old)` and returns {new, old}
+  /// (Elixir's `update_value`). `not_found` if `p` holds no entry under `key`;
+  /// `invalid_argument` on a duplicate-key registry.
+  using updater = std::function<std::shared_ptr<const void>(const std::shared_ptr<const void>&)>;
+  [[nodiscard]] result<std::pair<std::shared_ptr<const void>, std::shared_ptr<const void>>> update(
+      const pid& p, std::string_view key, const updater& fn);
+  /// Sets (or, with an empty `value`, removes) metadata `key`.
+  void put_meta(std::string key, std::any value);
 
  private:
   /// One partition's published version, alone on its cache line so that readers of
@@ -141,6 +161,8 @@ class registry_table {
   /// Replaces (or, with null, removes) `key`'s node in a copy of its partition (writer lock held).
   static void put(key_partition& part, std::size_t hash, std::string_view key, std::shared_ptr<const key_node> node);
   void notify_server(const pid& p) const;
+  template <class Event>
+  void notify_listeners(std::string_view key, const pid& p) const;
 
   actor_system& system_;
   const registry_keys kind_;
@@ -152,6 +174,9 @@ class registry_table {
   std::unique_ptr<slot<key_partition>[]> key_parts_;
   std::unique_ptr<slot<pid_partition>[]> pid_parts_;
   std::mutex writer_;
+  snapshot_slot<meta_map> meta_;
+  const std::string name_;
+  const std::vector<pid> listeners_;
 };
 
 }  // namespace troupe

@@ -2,6 +2,7 @@
 # Task.Supervisor and the classic OTP examples built on them.
 troupe_add_test_suite(registry_tests unit
   unit/registry/registry_test.cpp
+  unit/registry/registry_events_test.cpp
   unit/node/behaviour/agent_test.cpp
   unit/node/behaviour/task_test.cpp
   unit/node/behaviour/task_supervisor_test.cpp

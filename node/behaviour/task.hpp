@@ -22,6 +22,7 @@
 /// | `Task.await_many(ts, timeout)`  | `tasks::await_many(owner, ts, timeout)`      | `tasks::await_many(self, ts, timeout, k)`     |
 /// | `Task.shutdown(t, timeout)`     | `tasks::shutdown(owner, t, timeout)`         | `tasks::shutdown(self, t, timeout, k)`        |
 /// | `Task.async_stream(xs, f, o)`   | `tasks::async_stream(owner, xs, f, o)`       | `tasks::async_stream(self, xs, f, o, k)`      |
+/// | `Task.start`, `start_link`, `ignore` | see task_start.hpp                      |                                               |
 ///
 /// Semantics, as Elixir's unless noted:
 /// - `async` spawns the task linked to its owner: a task that crashes takes a non-trapping owner
@@ -281,4 +282,5 @@ void shutdown(actor& self, const task<T>& t, duration timeout, K k) {
 
 #pragma GCC diagnostic pop
 
+#include "troupe/node/behaviour/task_start.hpp"
 #include "troupe/node/behaviour/task_stream.hpp"

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <optional>
 #include <thread>
+#include <tuple>
 
 #include "troupe/node/behaviour/start_link.hpp"
 #include "troupe/node/call.hpp"
@@ -284,6 +285,64 @@ TEST_F(RegistryTest, DestroyingTheRegistryStopsItsServer) {
   }
   run();
   EXPECT_FALSE(sys.alive(server));
+}
+
+// --- update_value, select, meta ---------------------------------------------------------------
+
+TEST_F(RegistryTest, UpdateValueReplacesTheCallersValueAndGivesNewAndOld) {
+  // Elixir Registry.update_value/3: "Updates the value for key for the current process in the
+  // unique registry. Returns a {new_value, old_value} tuple".
+  pid a = spawn_idle(sys);
+  ASSERT_TRUE(unique.register_key(a, "hits", 1));
+  auto r = unique.update_value(a, "hits", [](const int& n) { return n + 10; });
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(*r, (std::pair<int, int>{11, 1}));
+  EXPECT_EQ(unique.lookup("hits")[0].second, 11);
+}
+
+TEST_F(RegistryTest, UpdateValueOfAKeyTheProcessDoesNotHoldFails) {
+  // Elixir: ":error if there is no such key assigned to the current process"; a non-unique
+  // registry is an argument error.
+  pid a = spawn_idle(sys), b = spawn_idle(sys);
+  ASSERT_TRUE(unique.register_key(a, "k", 1));
+  auto not_held = unique.update_value(b, "k", [](const int& n) { return n; });
+  ASSERT_FALSE(not_held);
+  EXPECT_EQ(not_held.error().code(), errc::not_found);
+  EXPECT_EQ(unique.lookup("k")[0].second, 1);
+  ASSERT_TRUE(dup.register_key(a, "k", 1));
+  auto on_dup = dup.update_value(a, "k", [](const int& n) { return n; });
+  ASSERT_FALSE(on_dup);
+  EXPECT_EQ(on_dup.error().code(), errc::invalid_argument);
+}
+
+TEST_F(RegistryTest, SelectMatchesOnKeyPidAndValueTogether) {
+  // Elixir Registry.select/2 matches {key, pid, value} with guards; here one predicate.
+  pid a = spawn_idle(sys), b = spawn_idle(sys);
+  ASSERT_TRUE(dup.register_key(a, "room:1", 5));
+  ASSERT_TRUE(dup.register_key(b, "room:1", 50));
+  ASSERT_TRUE(dup.register_key(a, "room:2", 70));
+  ASSERT_TRUE(dup.register_key(a, "lobby", 90));
+  auto big_rooms = dup.select([](std::string_view key, const pid&, const int& v) { return key.starts_with("room:") && v > 10; });
+  std::vector<std::tuple<std::string, pid, int>> got;
+  for (auto& m : big_rooms) got.emplace_back(m.key, m.owner, m.value);
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::tuple<std::string, pid, int>>{{"room:1", b, 50}, {"room:2", a, 70}}));
+  EXPECT_EQ(dup.count_select([&](std::string_view, const pid& p, const int&) { return p == a; }), 3u);
+  EXPECT_TRUE(dup.select([](std::string_view, const pid&, const int&) { return false; }).empty());
+}
+
+TEST_F(RegistryTest, MetaKeepsRegistryWideValuesOfAnyType) {
+  // Elixir Registry.put_meta/3 and meta/2: {:ok, value} once put, :error for an unknown key.
+  unique.put_meta("owner", std::string("billing"));
+  unique.put_meta("shards", 8);
+  EXPECT_EQ(unique.meta<std::string>("owner"), "billing");
+  EXPECT_EQ(unique.meta<int>("shards"), 8);
+  EXPECT_FALSE(unique.meta<int>("owner")) << "another type reads as nothing";
+  EXPECT_FALSE(unique.meta<int>("missing"));
+  unique.put_meta("shards", 16);
+  EXPECT_EQ(unique.meta<int>("shards"), 16);
+  unique.delete_meta("shards");
+  EXPECT_FALSE(unique.meta<int>("shards"));
 }
 
 /// A gen_server that does nothing: what a via-name is given to.

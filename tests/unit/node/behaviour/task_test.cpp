@@ -230,6 +230,71 @@ TEST_F(TaskTest, AnActorsStreamOverAnEmptyRangeFinishesAtOnce) {
 
 // --- real threads: waits that must run out ---------------------------------------------------------
 
+// --- Task.start, Task.start_link, Task.ignore -----------------------------------------------------
+
+TEST_F(TaskTest, StartRunsTheFunctionInAnUnlinkedProcess) {
+  // Elixir Task.start/1: for side effects; the task is not linked to the caller.
+  scoped_actor owner(sys);
+  bool ran = false;
+  pid t = tasks::start(sys, [&ran] { ran = true; });
+  EXPECT_TRUE(sys.info(t)->links.empty());
+  run();
+  EXPECT_TRUE(ran);
+  EXPECT_FALSE(sys.alive(t));
+}
+
+TEST_F(TaskTest, AStartedTaskThatCrashesReachesNoOne) {
+  // Elixir Task.start/1: no link, so the caller does not exit with the task.
+  pid driver = spawn_driver(sys, [](actor& self) { tasks::start(self, []() -> int { throw std::runtime_error("boom"); }); });
+  sys.send(driver, ping{});
+  run();
+  EXPECT_TRUE(sys.alive(driver));
+}
+
+TEST_F(TaskTest, StartLinkLinksTheTaskToItsStarter) {
+  // Elixir Task.start_link/1: "the task is linked to the caller"; a crash takes a
+  // non-trapping caller down.
+  pid task_pid;
+  pid driver = spawn_driver(sys, [&](actor& self) { task_pid = tasks::start_link(self, []() -> int { throw std::runtime_error("boom"); }); });
+  sys.send(driver, ping{});
+  sys.stepper()->dispatch_next();  // the driver's turn: the task exists, linked, not yet run
+  EXPECT_EQ(sys.info(task_pid)->links, std::vector<pid>{driver});
+  run();
+  EXPECT_FALSE(sys.alive(driver));
+}
+
+TEST_F(TaskTest, IgnoreGivesTheValueOfAFinishedTask) {
+  // Elixir Task.ignore/1: "{:ok, reply} if the reply is received before ignoring the task".
+  scoped_actor owner(sys);
+  auto t = tasks::async(owner, [] { return 5; });
+  run();
+  EXPECT_EQ(describe(tasks::ignore(owner, t)), "5");
+}
+
+TEST_F(TaskTest, IgnoringARunningTaskGivesNothingAndItsCrashNoLongerReachesTheOwner) {
+  // Elixir Task.ignore/1: "The task will continue running, but it will be unlinked"; nil when
+  // no reply came yet.
+  scoped_actor owner(sys);
+  auto t = tasks::async(owner, []() -> int { throw std::runtime_error("late"); });
+  EXPECT_EQ(describe(tasks::ignore(owner, t)), "nothing");
+  EXPECT_TRUE(sys.info(owner.self())->links.empty());
+  run();
+  EXPECT_FALSE(owner->exited()) << "the ignored task's crash did not take the owner down";
+  EXPECT_FALSE(owner->receive<down_msg>(0s)) << "the owner's monitor went with it";
+}
+
+TEST_F(TaskTest, IgnoreGivesTheExitOfATaskThatAlreadyDied) {
+  // Elixir Task.ignore/1: "{:exit, reason} if the task died before ignoring it".
+  scoped_actor owner(sys);
+  owner->trap_exit(true);
+  auto t = tasks::async(owner, []() -> int { throw std::runtime_error("gone"); });
+  run();
+  auto r = tasks::ignore(owner, t);
+  ASSERT_TRUE(r);
+  ASSERT_FALSE(*r);
+  EXPECT_EQ(r->error().code(), errc::exited);
+}
+
 class TaskThreadedTest : public ::testing::Test {
  protected:
   actor_system sys{actor_system_config{.node_name = "task", .threads = 3}};
