@@ -136,10 +136,24 @@ class admin final : public actor {
 
   admin_done kill(const admin_kill& m) {
     if (m.target.is_null()) return failed("no pid given");
-    if (system().is_local(m.target) && !system().alive(m.target))
-      return failed("no process " + m.target.to_string() + " on " + system().node_name());
+    if (auto gone = known_gone(m.target)) return failed(*gone);
     exit(m.target, parse_exit_reason(m.reason.empty() ? "kill" : m.reason));
     return {};
+  }
+
+  /// Why `p` surely names no process, as far as this node can tell without asking another:
+  /// not alive here, of an earlier incarnation, or of a node that is not connected or has
+  /// restarted since. A live remote process cannot be told from a dead one from here.
+  std::optional<std::string> known_gone(const pid& p) const {
+    const auto& owner = node_name(p.node);
+    if (system().is_local(p))
+      return system().alive(p) ? std::nullopt : std::optional("no process " + p.to_string() + " on " + owner);
+    if (owner == system().node_name())
+      return p.to_string() + " belongs to an earlier incarnation of " + owner + ": it is gone";
+    auto spawner = node_.spawner_of(owner);
+    if (spawner.is_null()) return "node '" + owner + "' is not connected to " + system().node_name();
+    if (spawner.creation != p.creation) return "node '" + owner + "' has restarted since " + p.to_string() + " ran: it is gone";
+    return std::nullopt;
   }
 
   admin_done register_name(const admin_register& m) {

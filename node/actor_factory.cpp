@@ -1,5 +1,7 @@
 #include "troupe/node/actor_factory.hpp"
 
+#include <sstream>
+
 #include <algorithm>
 #include <map>
 #include <mutex>
@@ -36,6 +38,10 @@ result<actor*> make_actor(const std::string& name, const msgpack::object& args) 
   }
   try {
     return f(args);
+  } catch (const msgpack::type_error&) {  // its what() is only "std::bad_cast"
+    std::ostringstream given;
+    given << args;
+    return fail(errc::invalid_argument, "arguments for '" + name + "' do not have the shape it expects: got " + given.str());
   } catch (const std::exception& ex) {
     return fail(errc::invalid_argument, "arguments for '" + name + "' rejected: " + ex.what());
   }

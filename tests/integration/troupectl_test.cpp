@@ -121,6 +121,49 @@ TEST_F(TroupectlTest, TroupectlComingAndGoingIsNoMemberLoss) {
   EXPECT_EQ(m.value("troupe_peers_lost_total", -1), 0) << m.dump(2);
 }
 
+/// Mistakes get a one-line message that says what is wrong, and the right exit status at once
+/// (2: troupectl was used wrongly or cannot talk to the node; 1: the node says no).
+TEST_F(TroupectlTest, MistakesAreNamedAtOnceWithTheRightStatus) {
+  struct bad_case {
+    std::vector<std::string> args;
+    int status;
+    std::string says;
+  };
+  const std::string dead_pid = "<" + n1.name + ".1.999999>";  // a creation n1 does not have
+  const std::vector<bad_case> cases = {
+      {{"membrs"}, 2, "unknown command 'membrs'; the commands are: members, "},
+      {{}, 2, "no command given; the commands are: members, "},
+      {{"--timeout-ms", "0", "members"}, 2, "--timeout-ms"},
+      {{"kill", dead_pid}, 1, "earlier incarnation"},
+      {{"kill", "no.such.name"}, 1, "no process is registered as 'no.such.name'"},
+      {{"info", "no.such.name"}, 1, "no process is registered as 'no.such.name'"},
+      {{"spawn", "counter", "--args", R"("seven")"}, 1, "do not have the shape it expects: got \"seven\""},
+  };
+  for (const auto& c : cases) {
+    auto r = ctl(c.args);
+    EXPECT_EQ(r.status, c.status) << r.output;
+    EXPECT_NE(r.output.find(c.says), std::string::npos) << "expected '" << c.says << "' in: " << r.output;
+    EXPECT_LT(r.output.size(), 400u) << r.output;
+  }
+  auto scheme = run_ctl({"--node", "http://127.0.0.1:1", "members"});
+  EXPECT_EQ(scheme.status, 2) << scheme.output;
+  EXPECT_NE(scheme.output.find("--node wants tcp://HOST:PORT"), std::string::npos) << scheme.output;
+}
+
+TEST_F(TroupectlTest, ANodeAddressWithoutSchemeAndTargetsByNameWork) {
+  auto bare = n1.address.substr(std::string("tcp://").size());
+  auto r = run_ctl({"--node", bare, "--cookie", cookie, "members"});
+  EXPECT_EQ(r.status, 0) << r.output;
+  auto info = ctl({"info", "troupe.admin", "--json"});  // a registered name, not a pid
+  ASSERT_EQ(info.status, 0) << info.output;
+  auto c = spawn("counter", {"--name", "ctl.named.counter"});
+  ASSERT_FALSE(c.empty());
+  auto on_n2 = ctl({"info", c, "--json"}, n2.address);  // a process of another member: asked there
+  EXPECT_EQ(on_n2.status, 0) << on_n2.output;
+  auto k = ctl({"kill", "ctl.named.counter"});
+  EXPECT_EQ(k.status, 0) << k.output;
+}
+
 TEST_F(TroupectlTest, MembersWithoutJsonPrintsATable) {
   auto r = ctl({"members"});
   ASSERT_EQ(r.status, 0) << r.output;

@@ -133,12 +133,22 @@ int ps(context& c, const std::string& member) {
   return ps(oc, member);
 }
 
-int info(context& c, const std::string& pid_text) {
-  auto p = parse_pid(pid_text);
-  if (!p) return exit_unreachable;
+int info(context& c, const std::string& target) {
+  int status = exit_ok;
+  auto p = resolve_target(c, target, status);
+  if (!p) return status;
+  // A process of another member: ask that member's admin (info is local to each node).
+  if (const auto& owner = node_name(p->node); owner != c.node.name) {
+    auto m = find_member(c, owner);
+    if (!m) return exit_failed;
+    auto other = c.client.connect(m->address);
+    if (!other) return report(other.error().context(), exit_unreachable);
+    context oc{c.client, *other, c.json};
+    return info(oc, p->to_string());
+  }
   auto r = ask<admin_info_reply>(c, admin_info{*p});
   if (!r) return exit_unreachable;
-  if (!r->found) return report("no process " + pid_text + " on " + c.node.name, exit_failed);
+  if (!r->found) return report("no process " + p->to_string() + " on " + c.node.name, exit_failed);
   json j = info_json(*r);
   if (c.json) {
     print_json(j);
@@ -169,9 +179,10 @@ int call(context& c, const std::string& target, const message_args& m) {
   return print_reply(c, *r);
 }
 
-int kill(context& c, const std::string& pid_text, const std::string& reason) {
-  auto p = parse_pid(pid_text);
-  if (!p) return exit_unreachable;
+int kill(context& c, const std::string& target, const std::string& reason) {
+  int status = exit_ok;
+  auto p = resolve_target(c, target, status);
+  if (!p) return status;
   auto r = ask<admin_done>(c, admin_kill{*p, reason});
   return r ? done_or_report(*r, c) : exit_unreachable;
 }

@@ -36,10 +36,10 @@ int names(context& c);
 int groups(context& c);
 /// `member`: ask that member's admin instead (troupectl connects to it too).
 int ps(context& c, const std::string& member);
-int info(context& c, const std::string& pid_text);
+int info(context& c, const std::string& target);
 int send(context& c, const std::string& target, const message_args& m);
 int call(context& c, const std::string& target, const message_args& m);
-int kill(context& c, const std::string& pid_text, const std::string& reason);
+int kill(context& c, const std::string& target, const std::string& reason);
 int spawn(context& c, const std::string& type, const std::string& args, const std::string& name);
 int register_name(context& c, const std::string& name, const std::string& pid_text);
 

@@ -9,6 +9,7 @@
 /// could not talk to the node or was used wrongly. See docs/troupectl.md.
 
 #include <CLI/CLI.hpp>
+#include <expected>
 #include <fstream>
 
 #include "troupe/node/log.hpp"
@@ -104,6 +105,31 @@ std::map<CLI::App*, std::function<int(context&)>> declare(CLI::App& app, cli& o)
   return run;
 }
 
+/// A usage mistake: what is wrong, and for a missing or unknown command, the commands there are.
+int usage_error(const CLI::App& app, const CLI::ParseError& e) {
+  std::string what = e.what();
+  const bool about_command = dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr ||
+                             what.find("subcommand") != std::string::npos;
+  if (about_command && app.get_subcommands().empty()) {
+    std::string commands;
+    for (const auto* sub : app.get_subcommands({})) commands += (commands.empty() ? "" : ", ") + sub->get_name();
+    const auto& extras = app.remaining();
+    what = extras.empty() ? "no command given" : "unknown command '" + extras.front() + "'";
+    what += "; the commands are: " + commands + " (troupectl --help)";
+  }
+  return report(what, exit_unreachable);
+}
+
+/// --node as ZeroMQ wants it: HOST:PORT gets tcp://; any other scheme is named as the mistake.
+std::expected<std::string, std::string> node_address(const std::string& given) {
+  if (given.starts_with("tcp://")) return given;
+  if (given.find("://") != std::string::npos)
+    return std::unexpected("--node wants tcp://HOST:PORT (a node's --listen address), not '" + given + "'");
+  if (given.rfind(':') == std::string::npos || given.ends_with(':'))
+    return std::unexpected("--node wants tcp://HOST:PORT (a node's --listen address), not '" + given + "'");
+  return "tcp://" + given;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -115,7 +141,8 @@ int main(int argc, char** argv) {
   std::string cookie_file;  // a secret mounted as a file (docker compose secrets)
   app.add_option("--cookie-file", cookie_file, "file whose first line is the cookie (wins over --cookie)")
       ->envname("TROUPE_COOKIE_FILE");
-  app.add_option("--timeout-ms", o.timeout_ms, "how long to wait for the node")->check(CLI::PositiveNumber);
+  app.add_option("--timeout-ms", o.timeout_ms, "how long to wait for the node, 1 to 3600000")
+      ->check(CLI::Range(1, 3'600'000).description("").name("1..3600000"));
   app.add_option("--listen", o.listen, "where the node reaches troupectl back (must be reachable from it)");
   app.add_flag("--json", o.json, "print JSON");
   app.add_flag("--verbose", o.verbose, "log the transport's messages on stderr");
@@ -123,9 +150,17 @@ int main(int argc, char** argv) {
   auto run = declare(app, o);
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? exit_ok : exit_unreachable;
+    return usage_error(app, e);
   }
+  if (auto fixed = node_address(o.node); !fixed) return report(fixed.error(), exit_unreachable);
+  else o.node = *fixed;
   troupe::log()->set_level(o.verbose ? spdlog::level::debug : spdlog::level::off);
   if (!cookie_file.empty()) {
     std::ifstream f(cookie_file);

@@ -62,6 +62,26 @@ inline std::optional<pid> parse_pid(const std::string& text) {
 
 using troupe::pids_json;  // cluster/admin_reply_json.hpp
 
+/// TEXT as a pid, or the pid registered under the name TEXT (local, then global) on the node of
+/// `c`. None (reported, with `status` set) when it is neither.
+inline std::optional<pid> resolve_target(context& c, const std::string& text, int& status) {
+  if (auto p = pid::parse(text)) return p;
+  if (text.starts_with('<')) {
+    status = report("'" + text + "' is not a pid (expected <node.creation.serial>)", exit_unreachable);
+    return std::nullopt;
+  }
+  auto r = ask<admin_whereis_reply>(c, admin_whereis{text});
+  if (!r) {
+    status = exit_unreachable;
+    return std::nullopt;
+  }
+  if (r->where.is_null()) {
+    status = report("no process is registered as '" + text + "'", exit_failed);
+    return std::nullopt;
+  }
+  return r->where;
+}
+
 /// The member called `name`, as the node of `c` sees it (reports when there is none).
 inline std::optional<admin_member> find_member(context& c, const std::string& name) {
   auto r = ask<admin_members_reply>(c, admin_members{});
