@@ -12,6 +12,7 @@
 ///           next_state(S2) / keep_state() / repeat_state() / stop_machine(reason)
 ///           actions: .reply(ev, r) .postpone() .next_event(m) .state_timeout(d, m)
 ///                    .event_timeout(d, m) .timeout(name, d, m) .cancel_*(...)
+///                    .update_state_timeout(m) .update_timeout(name, m)
 ///   on_enter(S, f)            OTP StateName(enter, OldState, Data), with state_enter mode:
 ///       f(const State& old) -> statem_transition | void    (timeouts and replies only)
 ///   in_any_state(handlers...) handlers tried after the current state's (e.g. a catch-all)

@@ -170,7 +170,8 @@ statem_engine::pending_actions statem_engine::run_actions(statem_transition& t) 
         p.inserted.emplace_back(a.message.release(), true, statem_event_type::internal);
         break;
       case statem_action::kind::start_timer:
-      case statem_action::kind::cancel_timer: p.timers.push_back(&a); break;
+      case statem_action::kind::cancel_timer:
+      case statem_action::kind::update_timer: p.timers.push_back(&a); break;
     }
   }
   return p;
@@ -227,6 +228,12 @@ void statem_engine::run_timer_action(statem_action& a) {
                      : a.timer == statem_timer::event ? event_timer_
                                                       : named_timers_[a.name];
   if (a.what == statem_action::kind::cancel_timer) return cancel_slot(slot);
+  if (a.what == statem_action::kind::update_timer) {
+    // OTP: a running timeout keeps its expiry and takes the new content; none running, and the
+    // event is inserted as a zero timeout's would be.
+    if (slot.id != 0) return void(slot.content = std::move(a.message));
+    return start_timer(slot, duration::zero(), std::move(a.message));
+  }
   // A zero event timeout with an event already waiting would be cancelled by it at once (OTP).
   if (a.timer == statem_timer::event && a.after.count() <= 0 && (!queue_.empty() || mailbox_size() > 0))
     return cancel_slot(slot);

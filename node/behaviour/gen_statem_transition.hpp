@@ -37,13 +37,13 @@ enum class statem_timer : std::uint8_t { state, event, named };
 
 /// One transition action. @note Built by `statem_transition`; read by the engine.
 struct statem_action {
-  enum class kind : std::uint8_t { reply, postpone, next_event, start_timer, cancel_timer };
+  enum class kind : std::uint8_t { reply, postpone, next_event, start_timer, cancel_timer, update_timer };
   kind what = kind::postpone;
   statem_timer timer = statem_timer::state;
   std::string name;       // named timeouts
   duration after{};       // start_timer
   reply_to to;            // reply
-  envelope_ptr message;   // reply, next_event, start_timer (the timeout's content)
+  envelope_ptr message;   // reply, next_event, start_timer and update_timer (the timeout's content)
 };
 
 class [[nodiscard]] statem_transition {
@@ -111,6 +111,18 @@ class [[nodiscard]] statem_transition {
                        make_envelope<std::remove_cvref_t<M>>(pid{}, std::forward<M>(content)));
   }
   statem_transition& cancel_timeout(std::string name) & { return cancel_timer(statem_timer::named, std::move(name)); }
+  /// Gives the running state timeout new content without moving its expiry (OTP
+  /// `{state_timeout, update, Content}`); with none running, the event comes at once, as from a
+  /// zero timeout.
+  template <message M>
+  statem_transition& update_state_timeout(M&& content) & {
+    return update_timer(statem_timer::state, {}, make_envelope<std::remove_cvref_t<M>>(pid{}, std::forward<M>(content)));
+  }
+  /// The same for the timeout called `name` (OTP `{{timeout, Name}, update, Content}`).
+  template <message M>
+  statem_transition& update_timeout(std::string name, M&& content) & {
+    return update_timer(statem_timer::named, std::move(name), make_envelope<std::remove_cvref_t<M>>(pid{}, std::forward<M>(content)));
+  }
 
   // The same actions on a temporary, so `return next_state(s).reply(ev, x);` reads naturally.
   template <message R>
@@ -135,6 +147,14 @@ class [[nodiscard]] statem_transition {
     return std::move(timeout(std::move(name), after, std::forward<M>(content)));
   }
   statem_transition&& cancel_timeout(std::string name) && { return std::move(cancel_timeout(std::move(name))); }
+  template <message M>
+  statem_transition&& update_state_timeout(M&& content) && {
+    return std::move(update_state_timeout(std::forward<M>(content)));
+  }
+  template <message M>
+  statem_transition&& update_timeout(std::string name, M&& content) && {
+    return std::move(update_timeout(std::move(name), std::forward<M>(content)));
+  }
 
   [[nodiscard]] kind what() const noexcept { return kind_; }
   [[nodiscard]] const exit_reason& reason() const noexcept { return reason_; }
@@ -159,6 +179,11 @@ class [[nodiscard]] statem_transition {
   }
   statem_transition& start_timer(statem_timer which, std::string name, duration after, envelope_ptr content) {
     statem_action a{.what = statem_action::kind::start_timer, .timer = which, .name = std::move(name), .after = after};
+    a.message = std::move(content);
+    return add(std::move(a));
+  }
+  statem_transition& update_timer(statem_timer which, std::string name, envelope_ptr content) {
+    statem_action a{.what = statem_action::kind::update_timer, .timer = which, .name = std::move(name)};
     a.message = std::move(content);
     return add(std::move(a));
   }

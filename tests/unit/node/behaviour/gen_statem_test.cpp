@@ -312,6 +312,24 @@ TEST_F(GenStatemTest, NextEventIsHandledBeforeMessagesAlreadyInTheMailbox) {
   EXPECT_EQ(log, (log_t{"first", "inserted (internal)", "second"}));
 }
 
+TEST_F(GenStatemTest, OneHandlerSetForEveryStateIsTheHandleEventFunctionMode) {
+  // OTP callback_mode() -> handle_event_function: one handle_event(Type, Content, State, Data)
+  // for every state. Here: handlers given only to in_any_state, deciding on state().
+  log_t log;
+  pid m = sys.spawn<scripted>([&log](scripted& s) {
+    s.in_any_state([&s, &log](const text& t, statem_event& ev) {
+      log.push_back(s.state() + ":" + std::string(to_string(ev.type())) + ":" + t.value);
+      if (s.state() == "idle" && t.value == "open") return s.next_state("open");
+      if (s.state() == "open" && t.value == "close") return s.next_state("idle");
+      return s.keep_state();
+    });
+  });
+  for (const char* t : {"close", "open", "open", "close"}) sys.send(m, text{t});
+  run();
+  EXPECT_EQ(log, (log_t{"idle:cast:close", "idle:cast:open", "open:cast:open", "open:cast:close"}));
+  EXPECT_EQ(state_of(m), "idle");
+}
+
 // --- state timeouts ------------------------------------------------------------------------------
 
 /// idle --text "arm"--> armed (state timeout 100ms: text "expired") --expired--> idle
@@ -418,6 +436,58 @@ void named_timer_machine(scripted& s, log_t& log) {
       [&s, &log](const text&, statem_event& ev) {
         log.push_back(std::string(to_string(ev.type())) + " " + std::string(ev.timeout_name()) + " in " + s.state());
       });
+}
+
+TEST_F(GenStatemTest, UpdatingARunningStateTimeoutChangesItsContentButNotItsExpiry) {
+  // OTP {state_timeout, update, Content}: the running timeout keeps its time, with new content.
+  log_t log;
+  pid m = sys.spawn<scripted>([&log](scripted& s) {
+    arm_on_text(s, log);
+    s.in_state("armed", [&s](const ping&) { return s.keep_state().update_state_timeout(text{"updated"}); });
+  });
+  sys.send(m, text{"arm"});
+  run();
+  advance(60ms);
+  sys.send(m, ping{});
+  run();
+  advance(39ms);
+  EXPECT_TRUE(log.empty());
+  advance(1ms);
+  EXPECT_EQ(log, (log_t{"state_timeout updated"}));
+}
+
+TEST_F(GenStatemTest, UpdatingAStateTimeoutThatIsNotRunningInsertsItsEventAtOnce) {
+  // OTP: with no such timeout running, the event is inserted as for a zero timeout.
+  log_t log;
+  pid m = sys.spawn<scripted>([&log](scripted& s) {
+    s.in_state("idle", [&s, &log](const text& t, statem_event& ev) {
+      log.push_back(std::string(to_string(ev.type())) + " " + t.value);
+      if (t.value == "poke") return s.keep_state().update_state_timeout(text{"now"});
+      return s.keep_state();
+    });
+  });
+  sys.send(m, text{"poke"});
+  sys.send(m, text{"later"});
+  run();
+  EXPECT_EQ(log, (log_t{"cast poke", "state_timeout now", "cast later"}));
+}
+
+TEST_F(GenStatemTest, UpdatingANamedTimeoutKeepsItsExpiry) {
+  // OTP {{timeout, Name}, update, Content}: the same rule for a named timeout.
+  log_t log;
+  pid m = sys.spawn<scripted>([&log](scripted& s) {
+    named_timer_machine(s, log);
+    s.in_any_state([&s](const go&) { return s.keep_state().update_timeout("t1", text{"t1"}); });
+  });
+  sys.send(m, ping{1});
+  run();
+  advance(50ms);
+  sys.send(m, go{"x"});
+  run();
+  advance(49ms);
+  EXPECT_TRUE(log.empty());
+  advance(1ms);
+  EXPECT_EQ(log, (log_t{"named_timeout t1 in idle"}));
 }
 
 TEST_F(GenStatemTest, ANamedTimeoutSurvivesStateChanges) {
