@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "troupe/node/clock.hpp"
 #include "troupe/node/message_type.hpp"
 #include "troupe/node/msgpack_adaptors.hpp"
 #include "troupe/node/pid.hpp"
