@@ -20,6 +20,9 @@
 #include "troupe/transport/transport.hpp"
 
 namespace troupe::transport {
+
+/// How long a hidden node (a client, see peer.hpp) may be silent before it is taken for dead.
+constexpr auto hidden_peer_timeout = std::chrono::seconds(10);
 namespace {
 
 using steady = std::chrono::steady_clock;
@@ -660,7 +663,12 @@ struct io_thread::impl {
   void housekeeping(steady::time_point now) {
     std::vector<peer*> lost;
     for (auto& [p, st] : peers) {
-      if (p->up.load() && st.detector) {
+      if (p->up.load() && is_hidden_node(p->name)) {
+        // A client (troupectl, a script) is no member: losing it moves nothing, and it says BYE
+        // when it ends. Only a long silence means it died; the phi detector's sub-second
+        // verdict would cut off operators' commands on a loaded machine.
+        if (now - st.last_heard > hidden_peer_timeout) lost.push_back(p);
+      } else if (p->up.load() && st.detector) {
         double phi = st.detector->phi(now);
         p->suspect.store(phi >= config.detector.suspect_phi, std::memory_order_relaxed);
         if (phi >= config.detector.threshold || now - st.last_heard > config.peer_timeout) lost.push_back(p);

@@ -47,6 +47,10 @@ result<void> admin_client::start() {
   auto name = "~troupectl-" + std::to_string(::getpid());
   system_ = std::make_unique<actor_system>(actor_system_config{.node_name = name, .threads = 1});
   auto cfg = transport::transport_config::defaults();
+  // A command gives up on its node after its own timeout, not after the detector's sub-second
+  // verdict: on a loaded machine that cut commands off while the node was merely slow.
+  cfg.detector.acceptable_pause = options_.timeout;
+  cfg.peer_timeout = options_.timeout + std::chrono::seconds(1);
   cfg.listen = options_.listen;
   cfg.cookie = options_.cookie;
   net_ = std::make_unique<transport::transport>(*system_, cfg);
