@@ -277,8 +277,21 @@ ref_id actor::monitor(std::string_view name) {
   return ref;
 }
 
+ref_id actor::monitor(std::string_view name, std::string_view node) {
+  if (node == system_->node_name()) return monitor(name);
+  ref_id ref = system_->make_ref();
+  {
+    std::lock_guard lock(info_lock_);
+    monitors_.emplace_back(ref, pid{});
+    name_monitors_.push_back(name_monitor{ref, std::string(node), std::string(name)});
+  }
+  system_->deliver_to_name(node, name, make_envelope<signals::monitor>(self_, signals::monitor{ref}));
+  return ref;
+}
+
 bool actor::demonitor(ref_id ref) {
   pid target;
+  std::optional<name_monitor> by_name;
   {
     std::lock_guard lock(info_lock_);
     auto it = std::find_if(monitors_.begin(), monitors_.end(), [&](auto& m) { return m.first == ref; });
@@ -286,11 +299,24 @@ bool actor::demonitor(ref_id ref) {
       target = it->second;
       monitors_.erase(it);
     }
+    by_name = take_name_monitor(ref);
   }
   flush_down(ref);
+  if (by_name) {  // the far node resolves the name again, as Erlang's demonitor of {Name, Node}
+    system_->deliver_to_name(by_name->node, by_name->name, make_envelope<signals::demonitor>(self_, signals::demonitor{ref}));
+    return true;
+  }
   if (target.is_null()) return false;
   system_->deliver(target, make_envelope<signals::demonitor>(self_, signals::demonitor{ref}));
   return true;
+}
+
+std::optional<actor::name_monitor> actor::take_name_monitor(ref_id ref) {
+  auto it = std::find_if(name_monitors_.begin(), name_monitors_.end(), [&](auto& m) { return m.ref == ref; });
+  if (it == name_monitors_.end()) return std::nullopt;
+  name_monitor m = std::move(*it);
+  name_monitors_.erase(it);
+  return m;
 }
 
 void actor::exit(const pid& target, exit_reason reason) {
@@ -358,6 +384,7 @@ void actor::on_down_signal(const pid& from, ref_id ref, const exit_reason& reaso
   {
     std::lock_guard lock(info_lock_);
     if (!erase_first(monitors_, [&](auto& m) { return m.first == ref; })) return;  // demonitored
+    if (!name_monitors_.empty()) take_name_monitor(ref);
   }
   local_push(make_envelope<down_msg>(from, down_msg{ref, from, reason}).release());
 }
@@ -547,15 +574,20 @@ void actor::notify_links_and_watchers(const exit_reason& reason) {
   // its own accord sends an ordinary signal with reason `kill`, as in OTP.
   std::vector<pid> links;
   std::vector<std::pair<ref_id, pid>> watchers, monitors;
+  std::vector<name_monitor> by_name;
   {
     std::lock_guard lock(info_lock_);
     links.swap(links_);
     watchers.swap(watchers_);
     monitors.swap(monitors_);
+    by_name.swap(name_monitors_);
   }
   for (auto& p : links) system_->deliver(p, make_envelope<signals::exit>(self_, signals::exit{reason, true}));
   for (auto& [ref, p] : watchers) system_->deliver(p, make_envelope<signals::down>(self_, signals::down{ref, reason}));
-  for (auto& [ref, p] : monitors) system_->deliver(p, make_envelope<signals::demonitor>(self_, signals::demonitor{ref}));
+  for (auto& [ref, p] : monitors)
+    if (!p.is_null()) system_->deliver(p, make_envelope<signals::demonitor>(self_, signals::demonitor{ref}));
+  for (auto& m : by_name)
+    system_->deliver_to_name(m.node, m.name, make_envelope<signals::demonitor>(self_, signals::demonitor{m.ref}));
 }
 
 // --- introspection --------------------------------------------------------------------------------

@@ -130,6 +130,11 @@ class actor {
   /// `noproc` and a null `who` when nobody holds the name. Re-registering the name later does
   /// not move the monitor.
   ref_id monitor(std::string_view name);
+  /// Monitors the process registered as `name` on `node` (Erlang `monitor(process, {Name,
+  /// Node})`); this node's own name is the same as `monitor(name)`. The far node resolves the
+  /// name: DOWN `noproc` (null `who`) if nobody holds it there, else a monitor of that process,
+  /// whose DOWN names it; DOWN `noconnection` (null `who`) if the node is not connected or is lost.
+  ref_id monitor(std::string_view name, std::string_view node);
   /// Drops a monitor. Afterwards no `down_msg` for `ref` is delivered, even one already queued.
   bool demonitor(ref_id ref);
   /// Turns exit signals (except `kill`) into `exit_msg` messages.
@@ -226,6 +231,14 @@ class actor {
   bool handle_signal(envelope& e);
   void on_exit_signal(const pid& from, const exit_reason& reason, bool linked);
   void on_down_signal(const pid& from, ref_id ref, const exit_reason& reason);
+  /// A monitor set by `{name, node}`: the far node resolves the name again on demonitor.
+  struct name_monitor {
+    ref_id ref = 0;
+    std::string node;
+    std::string name;
+  };
+  /// Removes and returns the name monitor `ref`, if it is one. Call under info_lock_.
+  std::optional<name_monitor> take_name_monitor(ref_id ref);
   void on_receive_tick(std::uint64_t generation);
   void request_exit(exit_reason reason);
 
@@ -311,6 +324,7 @@ class actor {
   mutable detail::spinlock info_lock_;
   std::vector<pid> links_;
   std::vector<std::pair<ref_id, pid>> monitors_;  // monitors this process holds on others
+  std::vector<name_monitor> name_monitors_;  // those of monitors_ set by {name, node}: demonitor goes by name
   std::vector<std::pair<ref_id, pid>> watchers_;  // monitors others hold on this process
   std::string name_;
 };

@@ -145,6 +145,42 @@ void actor_system::deliver_local(const pid& to, envelope_ptr e) noexcept {
   if (!found) bounce(to, std::move(e));
 }
 
+void actor_system::deliver_to_name(std::string_view node, std::string_view name, envelope_ptr e) noexcept {
+  if (node == node_name()) {
+    if (auto p = whereis(name)) return deliver_local(*p, std::move(e));
+    return bounce_name(name, std::move(e));
+  }
+  routing_.fetch_add(1, std::memory_order_seq_cst);
+  if (auto* r = router_.load(std::memory_order_seq_cst)) e = r->route_to_name(node, name, std::move(e));
+  routing_.fetch_sub(1, std::memory_order_release);
+  if (!e) return;
+  if (holds<signals::monitor>(*e)) {  // as Erlang: a monitor towards an unreachable node
+    auto ref = payload<signals::monitor>(*e).ref;
+    deliver(e->from, make_envelope<signals::down>(pid{}, signals::down{ref, exit_reason::noconnection()}));
+  } else if (!e->type->signal) {
+    counters_.dead_letters.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void actor_system::bounce_name(std::string_view name, envelope_ptr e) noexcept {
+  if (holds<signals::monitor>(*e)) {
+    deliver(e->from, make_envelope<signals::down>(pid{}, signals::down{payload<signals::monitor>(*e).ref, exit_reason::noproc()}));
+  } else if (!e->type->signal) {
+    counters_.dead_letters.fetch_add(1, std::memory_order_relaxed);
+    log()->debug("dead letter '{}' from {} to unregistered name '{}'", e->type->name, e->from.to_string(), name);
+  }
+}
+
+std::vector<std::string> actor_system::connected_nodes() const {
+  routing_.fetch_add(1, std::memory_order_seq_cst);
+  struct leave {
+    std::atomic<std::uint32_t>& n;
+    ~leave() { n.fetch_sub(1, std::memory_order_release); }
+  } guard{routing_};
+  auto* r = router_.load(std::memory_order_seq_cst);
+  return r ? r->connected_nodes() : std::vector<std::string>{};
+}
+
 void actor_system::bounce(const pid& to, envelope_ptr e) noexcept {
   // The target does not exist: a link or monitor on it fires noproc at once; a message is a
   // dead letter; other signals to the dead are meaningless and dropped.

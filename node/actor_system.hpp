@@ -116,6 +116,17 @@ class actor_system {
   void deliver(const pid& to, envelope_ptr e) noexcept;
   /// Routes an envelope that arrived from another node to a local process.
   void deliver_local(const pid& to, envelope_ptr e) noexcept;
+  /// Routes `e` to the process registered as `name` on `node` (Erlang `{Name, Node}`): this
+  /// node's own name resolves here, another node resolves it there. A monitor whose name nobody
+  /// holds fires DOWN `noproc`, one towards a node that is not connected DOWN `noconnection`
+  /// (both with a null `who`); a message that reaches nobody is a dead letter.
+  void deliver_to_name(std::string_view node, std::string_view name, envelope_ptr e) noexcept;
+  /// What becomes of `e` addressed to `name` here when nobody holds the name (also for a
+  /// message by name from another node): a monitor is answered with DOWN `noproc` from a null
+  /// pid, a message is a dead letter, other signals are dropped.
+  void bounce_name(std::string_view name, envelope_ptr e) noexcept;
+  /// The member nodes connected now (Erlang `nodes()`); none without a distribution layer.
+  [[nodiscard]] std::vector<std::string> connected_nodes() const;
 
   // --- names ----------------------------------------------------------------------------
   /// Registers a unique local name (Erlang register/2). `name_taken` if held by another
@@ -201,7 +212,7 @@ class actor_system {
   timer_queue timers_;
   process_table table_;
   std::atomic<remote_router*> router_{nullptr};
-  std::atomic<std::uint32_t> routing_{0};  // threads inside router_->route()
+  mutable std::atomic<std::uint32_t> routing_{0};  // threads inside router_->route()
   std::atomic<std::uint64_t> next_serial_{1};
   std::atomic<ref_id> next_ref_{1};
   system_counters counters_;

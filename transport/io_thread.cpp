@@ -601,10 +601,7 @@ struct io_thread::impl {
     pid to = m.to;
     if (!m.to_name.empty()) {
       auto p = sys.whereis(m.to_name);
-      if (!p) {
-        sys.counters().dead_letters.fetch_add(1, std::memory_order_relaxed);
-        return;
-      }
+      if (!p) return sys.bounce_name(m.to_name, std::move(m.envelope));  // a monitor: DOWN noproc
       to = *p;
     }
     if (m.envelope->type->signal) in.p->watches.inbound(to, *m.envelope);

@@ -8,7 +8,20 @@ namespace troupe::transport {
 
 void remote_watches::outbound(const pid& to, const envelope& e) { record(e.from, to, e, true); }
 
+void remote_watches::outbound_to_name(const envelope& e) {
+  if (e.from.is_null()) return;
+  std::lock_guard lock(mutex_);
+  if (holds<signals::monitor>(e))
+    name_monitors_.emplace(payload<signals::monitor>(e).ref, e.from);
+  else if (holds<signals::demonitor>(e))
+    name_monitors_.erase({payload<signals::demonitor>(e).ref, e.from});
+}
+
 void remote_watches::inbound(const pid& to, const envelope& e) {
+  if (holds<signals::down>(e)) {  // a DOWN may answer a monitor by name (from nobody if noproc)
+    std::lock_guard lock(mutex_);
+    name_monitors_.erase({payload<signals::down>(e).ref, to});
+  }
   if (holds<spawn_reply>(e)) {
     // A spawn with link or monitor crossed as a request and this reply: record what it set up.
     auto& r = payload<spawn_reply>(e);
@@ -55,23 +68,27 @@ void remote_watches::fire_noconnection(actor_system& sys) {
   decltype(links_) links;
   decltype(monitors_) monitors;
   decltype(monitored_by_) monitored_by;
+  decltype(name_monitors_) name_monitors;
   {
     std::lock_guard lock(mutex_);
     links.swap(links_);
     monitors.swap(monitors_);
     monitored_by.swap(monitored_by_);
+    name_monitors.swap(name_monitors_);
   }
   for (auto& [local, remote] : links)
     sys.deliver_local(local, make_envelope<signals::exit>(remote, signals::exit{exit_reason::noconnection(), true}));
   for (auto& [ref, local, remote] : monitors)
     sys.deliver_local(local, make_envelope<signals::down>(remote, signals::down{ref, exit_reason::noconnection()}));
+  for (auto& [ref, local] : name_monitors)
+    sys.deliver_local(local, make_envelope<signals::down>(pid{}, signals::down{ref, exit_reason::noconnection()}));
   for (auto& [ref, remote, local] : monitored_by)
     sys.deliver_local(local, make_envelope<signals::demonitor>(remote, signals::demonitor{ref}));
 }
 
 std::size_t remote_watches::size() const {
   std::lock_guard lock(mutex_);
-  return links_.size() + monitors_.size() + monitored_by_.size();
+  return links_.size() + monitors_.size() + monitored_by_.size() + name_monitors_.size();
 }
 
 }  // namespace troupe::transport

@@ -7,7 +7,8 @@
 /// crossed the connection, learnt from the signals as they pass (outbound in `route`, inbound
 /// before delivery). When the peer is lost, every local process linked to one of its processes
 /// gets an exit signal `noconnection`, every local monitor on one fires DOWN `noconnection`, and
-/// monitors the peer held on local processes are dropped.
+/// monitors the peer held on local processes are dropped. A monitor by `{name, node}` is kept by
+/// ref alone until its DOWN arrives, since the process the name resolves to is known only there.
 
 #include <mutex>
 #include <set>
@@ -28,6 +29,9 @@ class remote_watches {
  public:
   /// A signal from local process `e.from` to remote process `to` is leaving. @threadsafe
   void outbound(const pid& to, const envelope& e);
+  /// A signal from local process `e.from` to a name on the peer is leaving: a monitor by
+  /// `{name, node}` is recorded until its DOWN comes back or it is demonitored. @threadsafe
+  void outbound_to_name(const envelope& e);
   /// A signal from remote process `e.from` to local process `to` arrived. @threadsafe
   void inbound(const pid& to, const envelope& e);
   /// The peer is lost: fire and forget everything (deliveries go to local processes only).
@@ -42,6 +46,7 @@ class remote_watches {
   std::set<std::pair<pid, pid>> links_;                  // (local, remote)
   std::set<std::tuple<ref_id, pid, pid>> monitors_;       // (ref, local watcher, remote target)
   std::set<std::tuple<ref_id, pid, pid>> monitored_by_;  // (ref, remote watcher, local target)
+  std::set<std::pair<ref_id, pid>> name_monitors_;       // (ref, local watcher) of monitors by name
 };
 
 }  // namespace troupe::transport

@@ -84,14 +84,33 @@ envelope_ptr transport::route(const pid& to, envelope_ptr e) {
 }
 
 bool transport::send_to_name(std::string_view node, std::string_view name, envelope_ptr e) {
+  return route_to_name(node, name, std::move(e)) == nullptr;
+}
+
+envelope_ptr transport::route_to_name(std::string_view node, std::string_view name, envelope_ptr e) {
   peer* p = find_peer(intern_node(node));
   if (!p || !p->reachable.load(std::memory_order_acquire)) {
     stats_.unreachable.fetch_add(1, std::memory_order_relaxed);
-    return false;
+    return e;
   }
-  msgpack::sbuffer tail;
+  if (!e->type->encode) {
+    log()->error("message type '{}' is local-only and cannot be sent to '{}' on '{}'", e->type->name, name, node);
+    return e;
+  }
+  thread_local msgpack::sbuffer tail;
+  tail.clear();
   encode_message_tail(tail, name, *e);
-  return enqueue(*p, *e, tail);
+  if (e->type->signal) p->watches.outbound_to_name(*e);
+  if (!enqueue(*p, *e, tail)) return e;
+  return nullptr;
+}
+
+std::vector<std::string> transport::connected_nodes() const {
+  std::lock_guard lock(peers_mutex_);
+  std::vector<std::string> out;
+  for (auto& p : peers_)
+    if (p->up.load(std::memory_order_acquire) && !is_hidden_node(p->name)) out.push_back(p->name);
+  return out;
 }
 
 bool transport::enqueue(peer& p, const envelope& e, const msgpack::sbuffer& tail) {

@@ -64,6 +64,11 @@ class transport final : public network {
   envelope_ptr route(const pid& to, envelope_ptr e) override;
   /// Sends to a process registered as `name` on `node`. False if the node is not connected.
   bool send_to_name(std::string_view node, std::string_view name, envelope_ptr e) override;
+  /// As `send_to_name`, giving `e` back when `node` is not connected; a monitor sent this way
+  /// fires `noconnection` if the node is lost before the DOWN comes back.
+  envelope_ptr route_to_name(std::string_view node, std::string_view name, envelope_ptr e) override;
+  /// The member nodes that are up now (hidden nodes excluded).
+  [[nodiscard]] std::vector<std::string> connected_nodes() const override;
 
   /// Calls `handler` for every peer up/down (on the I/O thread). @threadsafe
   void on_peer_event(std::function<void(const peer_event&)> handler) override;
