@@ -108,4 +108,5 @@ set(TROUPE_PUBLIC_HEADERS
   transport/transport_config.hpp
   transport/transport_stats.hpp
   transport/wire_limits.hpp
+  node/behaviour/start_name.hpp
 )

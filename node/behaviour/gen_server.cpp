@@ -2,6 +2,7 @@
 
 #include "troupe/node/actor_system.hpp"
 #include "troupe/node/behaviour/gen_server_stop.hpp"
+#include "troupe/node/behaviour/start_name.hpp"
 #include "troupe/node/log.hpp"
 
 namespace troupe {
@@ -24,21 +25,16 @@ void gen_server::on_start() {
 }
 
 bool gen_server::register_start_name() {
-  auto taken = [this](const error& e) {
-    acknowledge_start(start_outcome::name_taken, exit_reason::shutdown(e.message()));
+  if (auto r = detail::claim_start_name(*this, start_); !r) {
+    acknowledge_start(start_outcome::name_taken, exit_reason::shutdown(r.error().message()));
     return false;
-  };
-  if (auto* n = std::get_if<std::string>(&start_.name)) {
-    if (auto r = system().register_name(*n, self()); !r) return taken(r.error());
-  } else if (auto* v = std::get_if<via>(&start_.name)) {
-    if (auto r = v->service->register_name(v->name, self()); !r) return taken(r.error());
-    named_ = true;
   }
+  named_ = std::holds_alternative<via>(start_.name);
   return true;
 }
 
 void gen_server::unregister_start_name() {
-  if (auto* v = std::get_if<via>(&start_.name); v && named_) v->service->unregister_name(v->name, self());
+  if (named_) detail::release_start_name(*this, start_);
   named_ = false;
 }
 

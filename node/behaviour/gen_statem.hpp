@@ -13,6 +13,7 @@
 ///           actions: .reply(ev, r) .postpone() .next_event(m) .state_timeout(d, m)
 ///                    .event_timeout(d, m) .timeout(name, d, m) .cancel_*(...)
 ///                    .update_state_timeout(m) .update_timeout(name, m)
+///                    .state_timeout_at(t, m) .event_timeout_at(t, m) .timeout_at(name, t, m)
 ///   on_enter(S, f)            OTP StateName(enter, OldState, Data), with state_enter mode:
 ///       f(const State& old) -> statem_transition | void    (timeouts and replies only)
 ///   in_any_state(handlers...) handlers tried after the current state's (e.g. a catch-all)

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "troupe/node/actor_system.hpp"
+#include "troupe/node/behaviour/start_name.hpp"
 #include "troupe/node/system_messages.hpp"
 
 namespace troupe::detail {
@@ -68,16 +69,26 @@ statem_event_type statem_engine::classify(const envelope& e) noexcept {
 // --- lifecycle -----------------------------------------------------------------------------------
 
 void statem_engine::on_start() {
-  auto r = run_init();
-  if (!r) {
+  if (start_machine()) drain();
+}
+
+bool statem_engine::start_machine() {
+  if (auto claimed = claim_start_name(*this, start_); !claimed) {  // OTP: {error, {already_started, Pid}}
+    acknowledge_start(start_outcome::name_taken, exit_reason::shutdown(claimed.error().message()));
     stopping_ = true;
-    return stop(exit_reason::error("init failed: " + r.error().message()));
+    stop(exit_reason::normal());
+    return false;
   }
-  statem_transition& t = *r;
-  if (t.what() == statem_transition::kind::stop) {  // OTP {stop, Reason}: no terminate
-    stopping_ = true;
-    return stop(t.reason());
+  named_ = std::holds_alternative<via>(start_.name);
+  std::optional<result<statem_transition>> r;
+  try {
+    r = run_init();
+  } catch (const std::exception& ex) {
+    return fail_start(exit_reason::error(ex.what()));  // as a crash in init: the error, no terminate
   }
+  if (!*r) return fail_start(exit_reason::error("init failed: " + r->error().message()));
+  statem_transition& t = **r;
+  if (t.what() == statem_transition::kind::stop) return fail_start(t.reason());  // OTP {stop, Reason}
   if (t.what() != statem_transition::kind::next)
     throw std::logic_error("gen_statem init must return next_state(initial state)");
   state_ = t.target();
@@ -86,8 +97,22 @@ void statem_engine::on_start() {
   if (p.postpone) throw std::logic_error("gen_statem init cannot postpone: there is no event");
   for (auto& ev : p.inserted) queue_.push_back(std::move(ev));
   for (auto* a : p.timers) run_timer_action(*a);
+  acknowledge_start(start_outcome::ok);  // before the first enter call, as OTP's init_ack
   run_enter(state_);  // OTP calls the initial state's enter with itself as the old state
-  drain();
+  return true;
+}
+
+bool statem_engine::fail_start(exit_reason why) {
+  acknowledge_start(start_outcome::failed, why);  // gen_statem:start_link returns {error, Reason}
+  stopping_ = true;
+  stop(std::move(why));
+  return false;
+}
+
+void statem_engine::acknowledge_start(start_outcome outcome, exit_reason reason) {
+  if (start_.ack == 0) return;
+  send(start_.starter, started_msg{start_.ack, self(), outcome, std::move(reason)});
+  start_.ack = 0;
 }
 
 void statem_engine::on_message(envelope& e) {
@@ -111,6 +136,8 @@ void statem_engine::on_exit(const exit_reason& reason) {
   if (running_) run_terminate(reason);
   queue_.clear();
   postponed_.clear();
+  if (named_) release_start_name(*this, start_);
+  named_ = false;
 }
 
 // --- events --------------------------------------------------------------------------------------
@@ -234,6 +261,7 @@ void statem_engine::run_timer_action(statem_action& a) {
     if (slot.id != 0) return void(slot.content = std::move(a.message));
     return start_timer(slot, duration::zero(), std::move(a.message));
   }
+  if (a.absolute) return start_timer_at(slot, a.at, std::move(a.message));
   // A zero event timeout with an event already waiting would be cancelled by it at once (OTP).
   if (a.timer == statem_timer::event && a.after.count() <= 0 && (!queue_.empty() || mailbox_size() > 0))
     return cancel_slot(slot);
@@ -250,6 +278,13 @@ void statem_engine::start_timer(timer_slot& slot, duration after, envelope_ptr c
   } else {
     slot.timer = send_after(self(), after, statem_timer_fired{slot.id});
   }
+}
+
+void statem_engine::start_timer_at(timer_slot& slot, time_point deadline, envelope_ptr content) {
+  cancel_slot(slot);
+  slot.id = ++next_timer_id_;
+  slot.content = std::move(content);
+  slot.timer = send_at(self(), deadline, statem_timer_fired{slot.id});
 }
 
 void statem_engine::cancel_slot(timer_slot& slot) noexcept {

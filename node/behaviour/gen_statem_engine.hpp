@@ -16,12 +16,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "troupe/node/actor.hpp"
 #include "troupe/node/behaviour/gen_statem_event.hpp"
 #include "troupe/node/behaviour/gen_statem_handlers.hpp"
 #include "troupe/node/behaviour/gen_statem_transition.hpp"
+#include "troupe/node/behaviour/start_ack.hpp"
 #include "troupe/node/error.hpp"
 #include "troupe/node/timer_queue.hpp"
 
@@ -32,6 +34,9 @@ namespace troupe::detail {
 struct statem_timer_fired {
   std::uint64_t id = 0;
 };
+
+template <class T>
+class gen_statem_host;
 
 class statem_engine : public actor {
  public:
@@ -67,6 +72,9 @@ class statem_engine : public actor {
   void on_exit(const exit_reason& reason) final;
 
  private:
+  template <class T>
+  friend class gen_statem_host;
+
   /// An event waiting in the engine's queue or among the postponed ones.
   struct queued_event {
     envelope* env = nullptr;
@@ -97,6 +105,13 @@ class statem_engine : public actor {
     std::vector<statem_action*> timers;
   };
 
+  /// Registers the start name and runs init; false if the machine does not run.
+  bool start_machine();
+  /// Init failed with `why`: the starter is told, the process exits with it, terminate does not run.
+  bool fail_start(exit_reason why);
+  /// Tells the starter how the start went (OTP proc_lib:init_ack); once, and only if started by
+  /// `start`/`start_link`.
+  void acknowledge_start(start_outcome outcome, exit_reason reason = {});
   void handle(queued_event ev);
   void drain();
   std::optional<statem_transition> find_handler(envelope& e, statem_event& ev);
@@ -109,6 +124,7 @@ class statem_engine : public actor {
 
   void run_timer_action(statem_action& a);
   void start_timer(timer_slot& slot, duration after, envelope_ptr content);
+  void start_timer_at(timer_slot& slot, time_point deadline, envelope_ptr content);
   void cancel_slot(timer_slot& slot) noexcept;
   void on_timer_fired(std::uint64_t id);
   void cancel_all_timers() noexcept;
@@ -133,6 +149,21 @@ class statem_engine : public actor {
   std::map<std::string, timer_slot, std::less<>> named_timers_;
   std::uint64_t next_timer_id_ = 0;
   std::vector<std::pair<envelope*, const message_type*>> adopted_;
+  start_config start_;  // name and starter, when started with start/start_link
+  bool named_ = false;  // a via name was claimed: release it on exit
+};
+
+/// The process spawned by `start<T>`/`start_link<T>` for a state machine `T`: a `T` that knows
+/// its start options before init (as `gen_server_host` does for servers).
+template <class T>
+class gen_statem_host final : public T {
+ public:
+  static_assert(std::is_base_of_v<statem_engine, T>, "gen_statem_host needs a gen_statem");
+  static_assert(!std::is_final_v<T>, "a gen_statem started with start<T> must not be final");
+  template <class... Args>
+  explicit gen_statem_host(start_config cfg, Args&&... args) : T(std::forward<Args>(args)...) {
+    static_cast<statem_engine&>(*this).start_ = std::move(cfg);
+  }
 };
 
 }  // namespace troupe::detail

@@ -42,6 +42,8 @@ struct statem_action {
   statem_timer timer = statem_timer::state;
   std::string name;       // named timeouts
   duration after{};       // start_timer
+  bool absolute = false;  // start_timer at `at` rather than after `after` (OTP {abs, true})
+  time_point at{};
   reply_to to;            // reply
   envelope_ptr message;   // reply, next_event, start_timer and update_timer (the timeout's content)
 };
@@ -111,6 +113,23 @@ class [[nodiscard]] statem_transition {
                        make_envelope<std::remove_cvref_t<M>>(pid{}, std::forward<M>(content)));
   }
   statem_transition& cancel_timeout(std::string name) & { return cancel_timer(statem_timer::named, std::move(name)); }
+  /// The three timeouts at an absolute time on the node's clock (`system().clock().now()` is
+  /// the reference), OTP's `{abs, true}` timeout option. A time already past fires at once,
+  /// through the mailbox as any timer message (so not before mail already queued), as OTP's
+  /// absolute timers do; otherwise each behaves as its relative form.
+  template <message M>
+  statem_transition& state_timeout_at(time_point at, M&& content) & {
+    return start_timer_at(statem_timer::state, {}, at, make_envelope<std::remove_cvref_t<M>>(pid{}, std::forward<M>(content)));
+  }
+  template <message M>
+  statem_transition& event_timeout_at(time_point at, M&& content) & {
+    return start_timer_at(statem_timer::event, {}, at, make_envelope<std::remove_cvref_t<M>>(pid{}, std::forward<M>(content)));
+  }
+  template <message M>
+  statem_transition& timeout_at(std::string name, time_point at, M&& content) & {
+    return start_timer_at(statem_timer::named, std::move(name), at,
+                          make_envelope<std::remove_cvref_t<M>>(pid{}, std::forward<M>(content)));
+  }
   /// Gives the running state timeout new content without moving its expiry (OTP
   /// `{state_timeout, update, Content}`); with none running, the event comes at once, as from a
   /// zero timeout.
@@ -148,6 +167,18 @@ class [[nodiscard]] statem_transition {
   }
   statem_transition&& cancel_timeout(std::string name) && { return std::move(cancel_timeout(std::move(name))); }
   template <message M>
+  statem_transition&& state_timeout_at(time_point at, M&& content) && {
+    return std::move(state_timeout_at(at, std::forward<M>(content)));
+  }
+  template <message M>
+  statem_transition&& event_timeout_at(time_point at, M&& content) && {
+    return std::move(event_timeout_at(at, std::forward<M>(content)));
+  }
+  template <message M>
+  statem_transition&& timeout_at(std::string name, time_point at, M&& content) && {
+    return std::move(timeout_at(std::move(name), at, std::forward<M>(content)));
+  }
+  template <message M>
   statem_transition&& update_state_timeout(M&& content) && {
     return std::move(update_state_timeout(std::forward<M>(content)));
   }
@@ -179,6 +210,11 @@ class [[nodiscard]] statem_transition {
   }
   statem_transition& start_timer(statem_timer which, std::string name, duration after, envelope_ptr content) {
     statem_action a{.what = statem_action::kind::start_timer, .timer = which, .name = std::move(name), .after = after};
+    a.message = std::move(content);
+    return add(std::move(a));
+  }
+  statem_transition& start_timer_at(statem_timer which, std::string name, time_point at, envelope_ptr content) {
+    statem_action a{.what = statem_action::kind::start_timer, .timer = which, .name = std::move(name), .absolute = true, .at = at};
     a.message = std::move(content);
     return add(std::move(a));
   }

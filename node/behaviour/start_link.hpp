@@ -1,7 +1,8 @@
 #pragma once
 /// @file
-/// Starting a `gen_server` (and anything built on it, e.g. `supervisor`): OTP's `start` and
-/// `start_link`.
+/// Starting a `gen_server` (and anything built on it, e.g. `supervisor`) or a `gen_statem`:
+/// OTP's `start` and `start_link`. A state machine reports its init the same way: a failed init
+/// or a taken name comes back to the starter (gen_statem:start_link's `{error, Reason}`).
 ///
 /// ```
 /// // From a non-actor thread (main, a test): blocks until init has run.
@@ -19,6 +20,7 @@
 
 #include "troupe/node/actor_system.hpp"
 #include "troupe/node/behaviour/gen_server.hpp"
+#include "troupe/node/behaviour/gen_statem_engine.hpp"
 #include "troupe/node/behaviour/start_options.hpp"
 #include "troupe/node/scoped_actor.hpp"
 
@@ -42,6 +44,10 @@ class start_waiter {
   std::uint64_t ack_ = 0;
 };
 
+/// The process actually spawned for a `T`: a host that hands it the start options before init.
+template <class T>
+using start_host = std::conditional_t<std::is_base_of_v<gen_server, T>, gen_server_host<T>, gen_statem_host<T>>;
+
 template <class... Args>
 inline constexpr bool first_is_options = false;
 template <class First, class... Rest>
@@ -56,7 +62,7 @@ template <class T, class... Args>
 [[nodiscard]] result<pid> start(actor_system& sys, const start_options& o, Args&&... args) {
   detail::start_waiter w(sys);
   if (auto ok = w.usable(); !ok) return std::unexpected(ok.error());
-  pid child = sys.spawn<detail::gen_server_host<T>>(w.config(o), std::forward<Args>(args)...);
+  pid child = sys.spawn<detail::start_host<T>>(w.config(o), std::forward<Args>(args)...);
   return w.wait(child, o.timeout);
 }
 
@@ -72,7 +78,7 @@ template <class T, class... Args>
 template <class T, class... Args>
 start_ticket start_link(actor& self, const start_options& o, Args&&... args) {
   std::uint64_t ack = self.system().make_ref();
-  pid child = self.spawn_link<detail::gen_server_host<T>>(detail::start_config{o.name, self.self(), ack},
+  pid child = self.spawn_link<detail::start_host<T>>(detail::start_config{o.name, self.self(), ack},
                                                          std::forward<Args>(args)...);
   return {child, child ? ack : 0};
 }
