@@ -109,4 +109,5 @@ set(TROUPE_PUBLIC_HEADERS
   transport/transport_stats.hpp
   transport/wire_limits.hpp
   node/behaviour/start_name.hpp
+  node/behaviour/gen_server_multi_call.hpp
 )
