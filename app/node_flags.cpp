@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "troupe/app/host_identity.hpp"
+#include "troupe/cluster/seed_resolver.hpp"
 #include "troupe/version.hpp"
 
 namespace troupe::app {
@@ -38,15 +40,21 @@ std::optional<std::string> read_cookie_file(const std::string& path, std::string
 struct raw_flags {
   std::string listen, advertise, cookie, cookie_file, seeds, profile = "default";
   bool curve = false;
-  int heartbeat_ms = 0, peer_timeout_ms = 0, drain_timeout_ms = 15000;
+  int heartbeat_ms = 0, peer_timeout_ms = 0, drain_timeout_ms = 15000, seeds_refresh_ms = 5000;
   std::size_t max_queued_mb = 0;
 };
 
 void add_options(CLI::App& app, node_flags& f, raw_flags& r) {
-  app.add_option("--name", f.config.name, "node name, unique in the cluster")->envname("TROUPE_NAME")->required();
+  app.add_option("--name", f.config.name, "node name, unique in the cluster ({hostname} is replaced by this host's name)")
+      ->envname("TROUPE_NAME")->required();
   app.add_option("--listen", r.listen, "listen address, tcp://HOST:PORT")->envname("TROUPE_LISTEN");
-  app.add_option("--advertise", r.advertise, "address peers use to reach this node")->envname("TROUPE_ADVERTISE");
-  app.add_option("--seeds", r.seeds, "comma-separated addresses of nodes to join")->envname("TROUPE_SEEDS");
+  app.add_option("--advertise", r.advertise, "address peers use to reach this node; auto: this host's IP and the --listen port")
+      ->envname("TROUPE_ADVERTISE");
+  app.add_option("--seeds", r.seeds, "comma-separated nodes to join: tcp://HOST:PORT (a name is resolved once), "
+                                     "dns:NAME:PORT (resolved again every --seeds-refresh-ms: every replica of a service)")
+      ->envname("TROUPE_SEEDS");
+  app.add_option("--seeds-refresh-ms", r.seeds_refresh_ms, "how often dns: seeds are resolved again")
+      ->envname("TROUPE_SEEDS_REFRESH_MS")->check(CLI::Range(1, 86400000));
   app.add_option("--cookie", r.cookie, "shared secret")->envname("TROUPE_COOKIE");
   app.add_option("--cookie-file", r.cookie_file, "file whose first line is the cookie")->envname("TROUPE_COOKIE_FILE");
   app.add_flag("--curve", r.curve, "encrypt connections (CurveZMQ, keys from the cookie)")->envname("TROUPE_CURVE");
@@ -75,6 +83,21 @@ void add_options(CLI::App& app, node_flags& f, raw_flags& r) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 }
 
+/// Seeds, the name and the advertised address of a replica (host_identity.hpp, seed_resolver.hpp).
+std::optional<std::string> apply_discovery(node_flags& f, const raw_flags& r) {
+  f.config.name = expand_hostname(f.config.name, short_hostname());
+  if (f.config.name.empty()) return "--name: empty (after replacing {hostname})";
+  f.config.seeds = split_list(r.seeds);
+  for (const auto& seed : f.config.seeds)
+    if (auto parsed = parse_seed(seed); !parsed) return "--seeds: " + parsed.error().context();
+  f.config.membership.seed_refresh_interval = std::chrono::milliseconds(r.seeds_refresh_ms);
+  if (r.advertise != "auto") return std::nullopt;
+  auto advertised = auto_advertise(f.config.transport.listen);
+  if (!advertised) return "--advertise: " + advertised.error().context();
+  f.config.transport.advertise = *advertised;
+  return std::nullopt;
+}
+
 /// The transport settings: the profile's, then what the flags override.
 std::optional<std::string> apply(node_flags& f, const raw_flags& r) {
   auto& t = f.config.transport;
@@ -89,7 +112,7 @@ std::optional<std::string> apply(node_flags& f, const raw_flags& r) {
     if (!cookie) return error;
     t.cookie = *cookie;
   }
-  f.config.seeds = split_list(r.seeds);
+  if (auto error = apply_discovery(f, r)) return error;
   if (r.max_queued_mb > 0) t.max_queued_bytes = r.max_queued_mb * 1024 * 1024;
   if (r.heartbeat_ms > 0) t.heartbeat_interval = std::chrono::milliseconds(r.heartbeat_ms);
   if (r.peer_timeout_ms > 0) t.peer_timeout = std::chrono::milliseconds(r.peer_timeout_ms);

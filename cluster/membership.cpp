@@ -26,6 +26,10 @@ struct peer_changed {
   transport::peer_event event;
 };
 struct gossip_tick {};
+/// What the seed names resolve to now (from the resolver thread).
+struct seed_endpoints {
+  std::vector<std::string> endpoints;
+};
 }  // namespace detail
 
 }  // namespace troupe
@@ -33,6 +37,7 @@ struct gossip_tick {};
 TROUPE_MESSAGE(troupe::member_gossip, "troupe.membership.gossip");
 TROUPE_LOCAL_MESSAGE(troupe::detail::peer_changed, "troupe.membership.peer_changed");
 TROUPE_LOCAL_MESSAGE(troupe::detail::gossip_tick, "troupe.membership.tick");
+TROUPE_LOCAL_MESSAGE(troupe::detail::seed_endpoints, "troupe.membership.seed_endpoints");
 
 namespace troupe {
 
@@ -107,8 +112,10 @@ class membership_process final : public actor {
       if (p.up) on_peer(transport::peer_event{p.name, p.creation, true, {}, p.address});
     (void)system().register_name("troupe.membership", self());
     send_after(self(), config_.gossip_interval, detail::gossip_tick{});
+    start_seed_resolver();
     return {
         [this](const detail::peer_changed& p) { on_peer(p.event); },
+        [this](const detail::seed_endpoints& s) { dial_seeds(s.endpoints); },
         [this](const detail::gossip_tick&) { on_tick(); },
         [this](const member_gossip& g) { on_gossip(g); },
         [this](const subscribe_members& s) { on_subscribe(s.subscriber); },
@@ -116,7 +123,33 @@ class membership_process final : public actor {
     };
   }
 
+  void on_exit(const exit_reason& reason) override {
+    resolver_.reset();  // no more seed_endpoints: the system may be going away
+    actor::on_exit(reason);
+  }
+
  private:
+  void start_seed_resolver() {
+    std::vector<seed_name> names;
+    for (auto& seed : config_.seeds)
+      if (auto parsed = parse_seed(seed); parsed && *parsed) names.push_back(**parsed);
+    if (names.empty()) return;
+    auto resolve = config_.resolve ? config_.resolve : seed_resolver::system_resolver();
+    auto found = [sys = &system(), me = self()](const std::vector<std::string>& endpoints) {
+      sys->deliver_local(me, make_envelope<detail::seed_endpoints>(pid{}, detail::seed_endpoints{endpoints}));
+    };
+    resolver_ = std::make_unique<seed_resolver>(std::move(names), config_.seed_refresh_interval, std::move(resolve), found);
+  }
+
+  /// Dials what a seed name resolves to, except this node and peers connected there already.
+  void dial_seeds(const std::vector<std::string>& endpoints) {
+    auto peers = net_.peers();
+    for (auto& e : endpoints) {
+      bool connected = std::ranges::any_of(peers, [&](auto& p) { return p.up && p.address == e; });
+      if (!connected && !is_own_endpoint(e, net_.address(), net_.config().listen)) net_.connect(e);
+    }
+  }
+
   void on_peer(const transport::peer_event& ev) {
     if (ev.name.starts_with('~')) return;  // hidden nodes (clients such as troupectl) are not members
     auto& m = members_[ev.name];
@@ -191,6 +224,7 @@ class membership_process final : public actor {
   membership_config config_;
   std::map<std::string, member> members_;
   std::vector<pid> subscribers_;
+  std::unique_ptr<seed_resolver> resolver_;  ///< only when some seeds are names
 };
 
 pid start_membership(actor_system& sys, transport::network& net, membership_view& view, membership_config config) {
@@ -201,6 +235,13 @@ pid start_membership(actor_system& sys, transport::network& net, membership_view
   net.on_peer_event([s, me](const transport::peer_event& ev) {
     s->deliver_local(me, make_envelope<detail::peer_changed>(pid{}, detail::peer_changed{ev}));
   });
+  // Addresses are dialled now, in the caller's order (the simulation relies on it); names wait
+  // for the process's resolver.
+  for (auto& seed : config.seeds) {
+    auto parsed = parse_seed(seed);
+    if (parsed && !*parsed && seed != net.address()) net.connect(seed);
+    if (!parsed) log()->warn("seed '{}' ignored: {}", seed, parsed.error().message());
+  }
   return me;
 }
 

@@ -3,7 +3,10 @@
 /// `membership`: who is in the cluster, who is reachable, and whether this node sees a majority.
 ///
 /// Protocol (one `membership` process per node, registered as "troupe.membership"):
-/// - Join: the node dials its seeds; any one live seed is enough.
+/// - Join: the node dials its seeds; any one live seed is enough. Seeds given as names
+///   (`tcp://NAME:PORT`, `dns:NAME:PORT`) are resolved off the I/O thread by a `seed_resolver`
+///   owned by this process; each round it dials the endpoints that are neither this node nor a
+///   connected peer, so replicas that appear under a `dns:` name are found.
 /// - Gossip: every `gossip_interval`, and whenever a peer comes up, a node sends the list of
 ///   members it knows (name, address, left flag) to every connected peer. A receiver dials the
 ///   members it did not know, so the cluster converges to a full mesh of connections.
@@ -27,6 +30,7 @@
 #include <vector>
 
 #include "troupe/cluster/member.hpp"
+#include "troupe/cluster/seed_resolver.hpp"
 #include "troupe/node/actor_system.hpp"
 #include "troupe/transport/network.hpp"
 
@@ -34,6 +38,13 @@ namespace troupe {
 
 struct membership_config {
   duration gossip_interval = std::chrono::milliseconds(500);
+  /// Nodes to join: addresses dialled at once, names resolved off the I/O thread (see
+  /// seed_resolver.hpp for the forms). `node` fills it from `node_config::seeds`.
+  std::vector<std::string> seeds;
+  /// How often `dns:` seeds are resolved again (and a `tcp://NAME` retried until it resolves).
+  duration seed_refresh_interval = std::chrono::seconds(5);
+  /// Looks names up; empty: the system's resolver (getaddrinfo). Tests inject their own.
+  seed_resolver::resolve_function resolve;
 };
 
 /// The thread-safe view of membership, kept by the membership process, read by anyone.

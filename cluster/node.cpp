@@ -25,9 +25,9 @@ result<std::unique_ptr<node>> node::start(node_config config, node_runtime runti
     n->net_ = std::move(zmq);
   }
   if (auto r = n->net_->start(); !r) return std::unexpected(r.error());
-  start_membership(*n->system_, *n->net_, n->membership_, n->config_.membership);
-  for (auto& seed : n->config_.seeds)
-    if (seed != n->net_->address()) n->net_->connect(seed);
+  auto membership = n->config_.membership;
+  membership.seeds = n->config_.seeds;
+  start_membership(*n->system_, *n->net_, n->membership_, std::move(membership));
   return n;
 }
 

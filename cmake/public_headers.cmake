@@ -108,6 +108,7 @@ set(TROUPE_PUBLIC_HEADERS
   transport/transport_config.hpp
   transport/transport_stats.hpp
   transport/wire_limits.hpp
+  cluster/seed_resolver.hpp
   node/behaviour/start_name.hpp
   node/behaviour/gen_server_multi_call.hpp
 )
