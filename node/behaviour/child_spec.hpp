@@ -53,9 +53,14 @@ struct child_spec {
   restart_type restart = restart_type::permanent;
   shutdown_policy shutdown = shutdown_policy::timeout(std::chrono::seconds(5));
   child_type type = child_type::worker;
+  /// OTP `significant` (OTP 24): this child's own exit may end the supervisor, as its
+  /// `supervisor_flags::auto_shutdown` says. Only for transient and temporary children, and only
+  /// under a supervisor whose auto_shutdown is not `never`; otherwise the spec is refused.
+  bool significant = false;
 
   child_spec with_restart(restart_type r) && { restart = r; return std::move(*this); }
   child_spec with_shutdown(shutdown_policy s) && { shutdown = s; return std::move(*this); }
+  child_spec with_significant(bool s = true) && { significant = s; return std::move(*this); }
 
   /// A gen_server `T` built from copies of `args` on every (re)start.
   template <class T, class... Args>

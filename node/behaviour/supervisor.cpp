@@ -19,8 +19,10 @@ supervisor::supervisor(supervisor_flags flags, dynamic_mode mode) : flags_(flags
 init_result supervisor::init() {
   trap_exit(true);
   std::unordered_set<std::string> ids;
-  for (auto& c : children_)
+  for (auto& c : children_) {
     if (!ids.insert(c.spec.id).second) return init_result::stop(exit_reason::shutdown("duplicate child id " + c.spec.id));
+    if (auto bad = invalid_significance(c.spec)) return init_result::stop(exit_reason::shutdown("invalid child spec: " + *bad));
+  }
   defer_start_ack();
   operation op;
   for (auto& c : children_) op.steps.push_back({step_kind::start, c.spec.id});
@@ -80,6 +82,7 @@ void supervisor::on_start_child(child_spec spec, reply_to to) {
   when_idle([this, spec = std::move(spec), to]() mutable {
     auto answer = [this, to](result<pid> r) { reply(to, supervisor_answer{std::move(r)}); };
     if (stopping_) return answer(fail(errc::shutting_down, "the supervisor is stopping"));
+    if (auto bad = invalid_significance(spec)) return answer(fail(errc::invalid_argument, *bad));
     if (dynamic_) {
       if (dynamic_->max_children && children_.size() >= dynamic_->max_children)
         return answer(fail(errc::overloaded, "max_children reached"));

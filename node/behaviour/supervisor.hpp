@@ -40,11 +40,26 @@
 
 namespace troupe {
 
+/// When a supervisor ends itself because significant children ended (OTP 24 `auto_shutdown`).
+/// "Ended" means by themselves: a transient child exiting normally (or with `shutdown`), a
+/// temporary child exiting for any reason. A child the supervisor stops (terminate_child, a
+/// restart of its siblings, the supervisor's own shutdown) never counts.
+enum class auto_shutdown {
+  /// Never; no child may be significant. The default.
+  never,
+  /// When any significant child ends: the supervisor stops its other children and exits with
+  /// reason `shutdown`.
+  any_significant,
+  /// When the last significant child still running ends: the same.
+  all_significant,
+};
+
 struct supervisor_flags {
   troupe::strategy strategy = troupe::strategy::one_for_one;
   /// More than this many restarts within `max_time` and the supervisor gives up (OTP intensity).
   std::size_t max_restarts = 3;
   duration max_time = std::chrono::seconds(5);
+  troupe::auto_shutdown auto_shutdown = troupe::auto_shutdown::never;
 };
 
 /// The reason a supervisor exits with when its children restart too often.
@@ -127,6 +142,10 @@ class supervisor : public gen_server {
   void handle_child_exit(const pid& from, const exit_reason& reason);
   void on_child_failed(const std::string& id, const exit_reason& reason);
   bool note_restart();
+  /// Why `spec` cannot be a child here (OTP's rules on `significant`), if it cannot.
+  [[nodiscard]] std::optional<std::string> invalid_significance(const child_spec& spec) const;
+  /// `ended`, a significant child, ended by itself: does the supervisor shut down now?
+  [[nodiscard]] bool auto_shutdown_due(const child& ended) const;
   void restart_affected(std::size_t failed);
   void give_up(exit_reason reason);
   void stop_everything(std::function<void(result<pid>)> then);

@@ -1,6 +1,8 @@
 /// The supervisor's reaction to children's exits: restart or not (restart type), the restart
 /// intensity, the strategy's choice of affected siblings, and giving up.
 
+#include <algorithm>
+
 #include "troupe/node/actor_system.hpp"
 #include "troupe/node/behaviour/supervisor.hpp"
 
@@ -34,13 +36,30 @@ void supervisor::handle_child_exit(const pid& from, const exit_reason& reason) {
   const auto type = c->spec.restart;
   bool restart = type == restart_type::permanent || (type == restart_type::transient && !reason.is_clean());
   if (!restart) {
+    bool shut_down = c->spec.significant && auto_shutdown_due(*c);
     // OTP keeps a transient child's spec (it can be restarted by hand); temporary and dynamic
     // children are forgotten.
     if (type == restart_type::temporary || dynamic_) erase(c->spec.id);
+    if (shut_down) give_up(exit_reason::shutdown());  // OTP auto_shutdown: reason shutdown
     return;
   }
   if (!note_restart()) return give_up(exit_reason::shutdown(reached_max_restart_intensity));
   restart_affected(index_of(c->spec.id));
+}
+
+std::optional<std::string> supervisor::invalid_significance(const child_spec& spec) const {
+  if (!spec.significant) return std::nullopt;
+  if (spec.restart == restart_type::permanent) return "a permanent child cannot be significant: " + spec.id;
+  if (flags_.auto_shutdown == auto_shutdown::never)
+    return "a significant child needs auto_shutdown any_significant or all_significant: " + spec.id;
+  return std::nullopt;
+}
+
+bool supervisor::auto_shutdown_due(const child& ended) const {
+  if (flags_.auto_shutdown == auto_shutdown::any_significant) return true;
+  if (flags_.auto_shutdown != auto_shutdown::all_significant) return false;
+  return std::none_of(children_.begin(), children_.end(),
+                      [&](const child& c) { return &c != &ended && c.spec.significant && c.process; });
 }
 
 void supervisor::on_child_failed(const std::string& id, const exit_reason& reason) {
