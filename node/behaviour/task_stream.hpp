@@ -4,17 +4,22 @@
 /// (Elixir's `Task.async_stream/3`). Included by task.hpp.
 ///
 /// At most `max_concurrency` tasks run at once, each linked to the owner; when one ends, the next
-/// input starts. Each input gets `timeout` from the moment its task starts; a task that runs
-/// longer is killed and its result is `timeout` (Elixir's `on_timeout: :kill_task`). Results come
-/// in input order (`ordered = true`, the default) or in completion order (`ordered = false`,
-/// which never holds back a finished result behind a slow one). Unlike Elixir's lazy stream,
-/// the whole range is consumed and the results are handed over together.
+/// input starts. Each input gets `timeout` from the moment its task starts. What a task that runs
+/// longer does is `on_timeout`, as Elixir's option: `exit` (Elixir's default `:exit`) ends the
+/// owner — it exits with `error: timeout: ...`, its running tasks are killed and nothing more
+/// starts; `kill_task` (`:kill_task`) kills that task only, its input's result is `timeout`
+/// (Elixir's `{:exit, :timeout}`) and the stream goes on. Results come in input order
+/// (`ordered = true`, the default) or in completion order (`ordered = false`, which never holds
+/// back a finished result behind a slow one). Unlike Elixir's lazy stream, the whole range is
+/// consumed and the results are handed over together.
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <ranges>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -25,6 +30,17 @@
 
 namespace troupe {
 
+/// What `async_stream` does when a task runs past its timeout (Elixir's `on_timeout`).
+enum class stream_on_timeout : std::uint8_t {
+  /// Elixir's default `:exit`: the owner exits with `error: timeout: ...`, taking its running
+  /// tasks down. The blocking form then returns what it has: `timeout` for the late input,
+  /// `exited` for every input not finished; the owner's `exited()` gives the reason. The
+  /// non-blocking form never calls its continuation.
+  exit,
+  /// `:kill_task`: the late task is killed, its input's result is `timeout`, the others go on.
+  kill_task,
+};
+
 struct stream_options {
   /// Tasks running at once (0 means one per hardware thread, as Elixir's default).
   std::size_t max_concurrency = 0;
@@ -32,9 +48,18 @@ struct stream_options {
   bool ordered = true;
   /// The longest one input's task may run.
   duration timeout = default_call_timeout;
+  /// What a task past `timeout` does; Elixir's default ends the owner.
+  stream_on_timeout on_timeout = stream_on_timeout::exit;
 };
 
 namespace detail {
+
+/// The reason an owner exits with under `stream_on_timeout::exit` (Elixir exits with
+/// `{:timeout, {Task.Supervised, :stream, [timeout]}}`).
+inline exit_reason stream_timeout_reason(duration timeout) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count();
+  return exit_reason::error("timeout: an async_stream task ran past its " + std::to_string(ms) + " ms");
+}
 
 inline std::size_t concurrency_of(const stream_options& o) {
   return o.max_concurrency ? o.max_concurrency : std::max(1u, std::thread::hardware_concurrency());
@@ -92,6 +117,18 @@ auto async_stream(scoped_actor& owner, Range&& inputs, F f, stream_options opts 
       continue;
     }
     const auto now = std::chrono::steady_clock::now();
+    if (opts.on_timeout == stream_on_timeout::exit) {
+      // Elixir's :exit: the owner exits and its tasks go with it; nothing more starts.
+      for (auto& r : live) {
+        detail::abandon_task(*owner, r.t.id(), r.t.monitor_ref());
+        results.put(r.index, r.deadline <= now ? result<R>(std::unexpected(detail::task_timeout_error(r.t.id())))
+                                               : fail(errc::exited, "the stream's owner exited on a timeout"));
+      }
+      for (; next < items.size(); ++next) results.put(next, fail(errc::exited, "the stream's owner exited on a timeout"));
+      owner->stop(detail::stream_timeout_reason(opts.timeout));
+      owner->receive_if([](const envelope&) { return false; }, duration::zero());  // the exit takes effect now
+      break;
+    }
     std::erase_if(live, [&](running& r) {
       if (r.deadline > now) return false;
       detail::abandon_task(*owner, r.t.id(), r.t.monitor_ref());
@@ -115,12 +152,19 @@ void async_stream(actor& self, Range&& inputs, F f, stream_options opts, K k) {
     K k;
     actor* self;
     duration timeout;
+    stream_on_timeout on_timeout;
+    bool gave_up = false;  // on_timeout exit: the owner is exiting, nothing more is done
     /// Starts the next input; its continuation starts the one after, so `limit` chains run.
     void start_next(const std::shared_ptr<state>& me) {
       if (next == items.size()) return;
       std::size_t index = next++;
       auto t = async(*self, [f = f, x = std::move(items[index])]() mutable { return f(x); });
       await(*self, t, timeout, [me, index](result<R> r) {
+        if (me->gave_up) return;
+        if (!r && r.error().code() == errc::timeout && me->on_timeout == stream_on_timeout::exit) {
+          me->gave_up = true;  // the owner exits; its linked tasks go down with it
+          return me->self->stop(detail::stream_timeout_reason(me->timeout));
+        }
         me->results.put(index, std::move(r));
         if (me->results.done == me->items.size()) return me->k(detail::unwrap_all(me->results.slots));
         me->start_next(me);
@@ -130,7 +174,7 @@ void async_stream(actor& self, Range&& inputs, F f, stream_options opts, K k) {
   std::vector<E> items(std::ranges::begin(inputs), std::ranges::end(inputs));
   const auto n = items.size();
   auto st = std::make_shared<state>(state{std::move(items), std::move(f), detail::stream_results<R>(n, opts.ordered), 0,
-                                          std::move(k), &self, opts.timeout});
+                                          std::move(k), &self, opts.timeout, opts.on_timeout});
   if (n == 0) return st->k(std::vector<result<R>>{});
   for (std::size_t i = 0, limit = detail::concurrency_of(opts); i < limit; ++i) st->start_next(st);
 }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 #include <string>
 #include <vector>
@@ -392,9 +393,10 @@ TEST_F(TaskThreadedTest, AnUnorderedStreamDoesNotHoldResultsBehindASlowInput) {
     if (x == 0) f.wait();
     return x;
   };
-  auto ordered = tasks::async_stream(owner, std::vector<int>{0, 1, 2}, slow_first, {.max_concurrency = 3, .timeout = 1s});
+  auto ordered = tasks::async_stream(owner, std::vector<int>{0, 1, 2}, slow_first,
+                                     {.max_concurrency = 3, .timeout = 1s, .on_timeout = stream_on_timeout::kill_task});
   auto unordered = tasks::async_stream(owner, std::vector<int>{0, 1, 2}, slow_first,
-                                       {.max_concurrency = 3, .ordered = false, .timeout = 1s});
+                                       {.max_concurrency = 3, .ordered = false, .timeout = 1s, .on_timeout = stream_on_timeout::kill_task});
   g.open();
   std::vector<std::string> in_order, as_done;
   for (auto& r : ordered) in_order.push_back(describe(r));
@@ -402,6 +404,94 @@ TEST_F(TaskThreadedTest, AnUnorderedStreamDoesNotHoldResultsBehindASlowInput) {
   EXPECT_EQ(in_order, (std::vector<std::string>{"timeout", "1", "2"}));
   ASSERT_EQ(as_done.size(), 3u);
   EXPECT_EQ(as_done.back(), "timeout") << "the slow input is killed at its timeout and comes last";
+}
+
+TEST_F(TaskThreadedTest, AStreamsDefaultOnTimeoutEndsTheOwner) {
+  // Elixir Task.async_stream on_timeout: ":exit (default) - the caller (the process that spawned
+  // the tasks) exits"; its linked tasks go down with it and no further input starts.
+  scoped_actor owner(sys);
+  scoped_actor watcher(sys);
+  watcher->monitor(owner.self());
+  gate g;
+  std::atomic<int> started{0};
+  auto slow_first = [f = g.opened, &started](int x) {
+    ++started;
+    if (x == 0) f.wait();
+    return x;
+  };
+  auto rs = tasks::async_stream(owner, std::vector<int>{0, 1, 2}, slow_first, {.max_concurrency = 1, .timeout = 100ms});
+  std::vector<std::string> got;
+  for (auto& r : rs) got.push_back(describe(r));
+  g.open();
+  EXPECT_EQ(got, (std::vector<std::string>{"timeout", "exited", "exited"}));
+  ASSERT_TRUE(owner->exited());
+  EXPECT_EQ(*owner->exited(), detail::stream_timeout_reason(100ms));
+  auto down = watcher->receive<down_msg>(10s);
+  ASSERT_TRUE(down) << "the owner's exit is seen by its monitors at once";
+  EXPECT_EQ(down->reason, detail::stream_timeout_reason(100ms));
+  EXPECT_EQ(started.load(), 1) << "nothing starts after the timeout";
+}
+
+TEST_F(TaskThreadedTest, AStreamWithKillTaskGivesTimeoutForTheLateInputAndGoesOn) {
+  // Elixir on_timeout: ":kill_task - the task that timed out is killed. The value emitted for
+  // that task is {:exit, :timeout}"; the stream goes on with the other inputs.
+  scoped_actor owner(sys);
+  gate g;
+  auto slow_first = [f = g.opened](int x) {
+    if (x == 0) f.wait();
+    return x;
+  };
+  auto rs = tasks::async_stream(owner, std::vector<int>{0, 1, 2}, slow_first,
+                                {.max_concurrency = 1, .timeout = 100ms, .on_timeout = stream_on_timeout::kill_task});
+  std::vector<std::string> got;
+  for (auto& r : rs) got.push_back(describe(r));
+  g.open();
+  EXPECT_EQ(got, (std::vector<std::string>{"timeout", "1", "2"}));
+  EXPECT_FALSE(owner->exited());
+}
+
+TEST_F(TaskThreadedTest, AnActorsStreamOnTimeoutExitEndsTheActor) {
+  // The same default from inside a process: the process exits with the timeout; its
+  // continuation never runs.
+  scoped_actor watcher(sys);
+  gate g;
+  std::atomic<bool> continued{false};
+  pid d = spawn_driver(sys, [&](actor& self) {
+    tasks::async_stream(self, std::vector<int>{0, 1}, [f = g.opened](int x) {
+      if (x == 0) f.wait();
+      return x;
+    }, {.max_concurrency = 2, .timeout = 100ms}, [&](std::vector<result<int>>) { continued = true; });
+  });
+  watcher->monitor(d);
+  sys.send(d, ping{});
+  auto down = watcher->receive<down_msg>(10s);
+  g.open();
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->reason, detail::stream_timeout_reason(100ms));
+  EXPECT_FALSE(continued.load());
+}
+
+TEST_F(TaskThreadedTest, AnActorsStreamWithKillTaskHandsOverTimeoutForTheLateInput) {
+  scoped_actor probe(sys);
+  gate g;
+  pid me = probe.self();
+  pid d = spawn_driver(sys, [&, me](actor& self) {
+    tasks::async_stream(self, std::vector<int>{0, 1, 2}, [f = g.opened](int x) {
+      if (x == 0) f.wait();
+      return x;
+    }, {.max_concurrency = 2, .timeout = 100ms, .on_timeout = stream_on_timeout::kill_task},
+                        [&self, me](std::vector<result<int>> rs) {
+                          std::string all;
+                          for (auto& r : rs) all += describe(r) + " ";
+                          self.send(me, text{all});
+                        });
+  });
+  sys.send(d, ping{});
+  auto got = probe->receive<text>(10s);
+  g.open();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->value, "timeout 1 2 ");
+  EXPECT_TRUE(sys.alive(d));
 }
 
 }  // namespace
