@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <mutex>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -29,6 +30,21 @@ struct node_app::impl {
 };
 
 namespace {
+
+/// Why the node must stop at once (set by the transport on its thread, read after sigwait).
+struct fatal_reason {
+  std::mutex mutex;
+  std::string text;
+
+  void set(const std::string& why) {
+    std::lock_guard lock(mutex);
+    if (text.empty()) text = why;
+  }
+  std::string get() {
+    std::lock_guard lock(mutex);
+    return text;
+  }
+};
 
 sigset_t stop_signals() {
   sigset_t s;
@@ -96,6 +112,12 @@ int node_app::impl::serve(app::node_flags flags) {
     }
     http = *parsed;
   }
+  // One name, one node: a peer that says a live member holds our name stops this node (exit 1).
+  auto fatal = std::make_shared<fatal_reason>();
+  flags.config.transport.on_name_in_use = [fatal](const std::string& why) {
+    fatal->set(why);
+    ::kill(::getpid(), SIGTERM);
+  };
   auto n = node::start(flags.config);
   if (!n) {
     say(n.error().message());
@@ -125,6 +147,13 @@ int node_app::impl::serve(app::node_flags flags) {
 
   int sig = 0;
   sigwait(&signals, &sig);
+  if (auto why = fatal->get(); !why.empty()) {
+    say(why);  // nothing to drain: this node never joined
+    if (endpoint) endpoint->stop();
+    (*n)->stop();
+    services.reset();
+    return 1;
+  }
   log()->info("node '{}' stopping on signal {}: draining its global children", name, sig);
   // Graceful handoff: the children move to other members before this node says BYE.
   if (auto drained = services->supervisor->drain(flags.drain_timeout); !drained)

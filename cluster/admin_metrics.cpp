@@ -45,6 +45,8 @@ void add_transport(metric_list& out, const transport::transport_stats& s) {
   out.counter("troupe_protocol_violations_total", "Frames that broke the protocol.", get(s.protocol_violations));
   out.counter("troupe_auth_failures_total", "Handshakes refused (cookie, version, duplicate).", get(s.auth_failures));
   out.counter("troupe_handshakes_total", "Handshakes completed.", get(s.handshakes));
+  out.counter("troupe_duplicate_names_refused_total",
+              "Nodes refused because a live member already holds the name they claimed.", get(s.duplicate_names));
   out.counter("troupe_peers_lost_total", "Members lost for any reason (failure detector, disconnect, restart, leave).",
               get(s.peers_lost));
   out.counter("troupe_hidden_peers_gone_total", "Hidden nodes (troupectl, clients) that went away: routine, not losses.",

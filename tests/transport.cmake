@@ -18,6 +18,15 @@ target_link_libraries(multiprocess_tests PRIVATE troupe::cluster troupe_builtin_
 target_compile_definitions(multiprocess_tests PRIVATE TROUPE_NODE_BINARY="$<TARGET_FILE:troupe-node>")
 add_dependencies(multiprocess_tests troupe-node)
 
+# One name, one node: a duplicate troupe-node is refused, the cluster does not flap.
+troupe_add_test_suite(duplicate_name_tests integration
+  integration/duplicate_name_test.cpp
+  ${PROJECT_SOURCE_DIR}/tools/troupectl/admin_client.cpp
+)
+target_link_libraries(duplicate_name_tests PRIVATE troupe::cluster troupe_builtin_actors)
+target_compile_definitions(duplicate_name_tests PRIVATE TROUPE_NODE_BINARY="$<TARGET_FILE:troupe-node>")
+add_dependencies(duplicate_name_tests troupe-node)
+
 # Membership: five nodes in one process, partitions by fault injection.
 troupe_add_test_suite(membership_tests integration integration/membership_test.cpp)
 target_link_libraries(membership_tests PRIVATE troupe::cluster)

@@ -44,4 +44,17 @@ proof client_proof(std::string_view cookie, const nonce& client, const nonce& se
 
 bool proofs_equal(const proof& a, const proof& b) noexcept { return sodium_memcmp(a.data(), b.data(), a.size()) == 0; }
 
+namespace {
+constexpr std::string_view in_use_marker = "' is already in use by a live member at ";
+}
+
+std::string name_in_use_reason(std::string_view name, std::string_view address) {
+  return "node name '" + std::string(name) + std::string(in_use_marker) +
+         (address.empty() ? std::string("an unknown address") : std::string(address));
+}
+
+bool is_name_in_use(std::string_view reason) noexcept {
+  return reason.starts_with("node name '") && reason.find(in_use_marker) != std::string_view::npos;
+}
+
 }  // namespace troupe::transport

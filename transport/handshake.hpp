@@ -8,7 +8,12 @@
 ///   server -> client  CHALLENGE (server nonce Ns, HMAC(cookie, "troupe-server" | Nc | Ns))
 ///   client -> server  AUTH      (HMAC(cookie, "troupe-client" | Ns | Nc))
 ///   server -> client  WELCOME   or REJECT
+///
+/// One name, one node: a server refuses a client that claims the name of a member it still hears
+/// from (another creation while the member is up), with a REJECT whose reason
+/// `name_in_use_reason` builds; the refused node stops (docs/PROTOCOL.md §4, "Duplicate names").
 
+#include <string>
 #include <string_view>
 
 #include "troupe/transport/frame.hpp"
@@ -23,5 +28,10 @@ proof server_proof(std::string_view cookie, const nonce& client, const nonce& se
 proof client_proof(std::string_view cookie, const nonce& client, const nonce& server);
 /// Constant-time comparison.
 bool proofs_equal(const proof& a, const proof& b) noexcept;
+
+/// The REJECT reason for a newcomer claiming `name`, which a live member at `address` holds.
+std::string name_in_use_reason(std::string_view name, std::string_view address);
+/// Whether a REJECT reason says that the name we handshake with belongs to a live member.
+bool is_name_in_use(std::string_view reason) noexcept;
 
 }  // namespace troupe::transport

@@ -88,6 +88,10 @@ struct io_thread::impl {
     peer* p = nullptr;
     type_table types;
     steady::time_point started = steady::now();
+    /// Set while the session claims the name of a member that is up with another creation:
+    /// its WELCOME waits until `decide_contests` knows whether that member still lives.
+    peer* contested = nullptr;
+    steady::time_point contested_since{};
   };
 
   /// What the I/O thread tracks per named peer.
@@ -124,6 +128,7 @@ struct io_thread::impl {
   std::unordered_map<std::string, inbound_session> inbound;
   std::map<peer*, peer_state> peers;
   steady::time_point next_housekeeping{};
+  bool told_name_in_use = false;  // on_name_in_use is called once
 
   explicit impl(transport& t) : owner(t), config(t.config_), stats(t.stats_) {
     if (config.curve) curve.emplace(config.cookie);
@@ -320,6 +325,7 @@ struct io_thread::impl {
           auto reason = decode_reject_reason(*f);
           log()->warn("{} refused our connection: {}", s.address, reason);
           if (reason == "wrong cookie" || reason.starts_with("version")) stats.auth_failures.fetch_add(1);
+          if (is_name_in_use(reason)) name_in_use(s.address, reason);
           session_failed(s, "rejected: " + reason);
           return false;
         }
@@ -356,6 +362,12 @@ struct io_thread::impl {
       return false;
     }
     if (ch.name == owner.system_.node_name()) {
+      if (ch.creation != owner.system_.creation()) {
+        // Another process, knowing the cookie, holds our name at that address.
+        name_in_use(s.address, name_in_use_reason(ch.name, s.address));
+        session_failed(s, "name in use");
+        return false;
+      }
       log()->warn("{} is this node itself; not connecting", s.address);
       session_failed(s, "self");
       return false;
@@ -467,7 +479,7 @@ struct io_thread::impl {
       }
       auto& in = it->second;
       if (!in.authenticated) {
-        if (kind != frame_kind::auth) return not_authenticated(id);
+        if (kind != frame_kind::auth || in.contested) return not_authenticated(id);
         if (!on_auth(in, *f)) return;
         continue;
       }
@@ -518,11 +530,13 @@ struct io_thread::impl {
       log()->warn("node '{}' speaks protocol {}; refused", hello.name, hello.version);
       return reject(id, "version " + std::to_string(protocol_version) + " required");
     }
-    if (hello.name == owner.system_.node_name()) {
+    bool claims_my_name = hello.name == owner.system_.node_name();
+    if (claims_my_name && hello.creation == owner.system_.creation()) {
       stats.auth_failures.fetch_add(1);
-      return reject(id, "that is my name");
+      return reject(id, "that is my name");  // we dialled ourselves (our address among the seeds)
     }
-    if (owner.peer_named(hello.name).blocked.load()) return;  // fault injection: as if lost
+    // Another process claiming our name goes on to AUTH: refused there once it proved the cookie.
+    if (!claims_my_name && owner.peer_named(hello.name).blocked.load()) return;  // fault injection: as if lost
     inbound_session in;
     in.routing_id = id;
     in.hello = hello;
@@ -548,7 +562,79 @@ struct io_thread::impl {
       reject(id, "wrong cookie");
       return false;
     }
+    if (in.hello.name == owner.system_.node_name()) {
+      refuse_duplicate(in, owner.address());
+      return false;
+    }
     peer& p = owner.peer_named(in.hello.name);
+    if (claims_live_member(p, in.hello.creation)) {
+      // Another creation of a member that is up: a restart, or a second process under its name.
+      // Which one is decided by whether the member is still heard from (decide_contests).
+      in.contested = &p;
+      in.contested_since = steady::now();
+      return true;
+    }
+    return welcome(in, p);
+  }
+
+  /// Whether a newcomer of `creation` claims the name of a member that is up as another creation.
+  /// Hidden nodes are clients: a new one simply replaces the old (it is not timed out for 10 s).
+  bool claims_live_member(const peer& p, std::uint32_t creation) const {
+    return !is_hidden_node(p.name) && p.up.load() && p.creation.load() != creation;
+  }
+
+  /// Settles the sessions that claim a live member's name. Heard from since the claim came: the
+  /// member lives, the newcomer is a duplicate and is refused — nothing about the member changes.
+  /// Lost meanwhile (the failure detector's verdict), or silent for `contest_window`: it is gone,
+  /// and the newcomer is its restart, welcomed as before.
+  void decide_contests(steady::time_point now) {
+    std::vector<std::string> ids;
+    for (auto& [id, in] : inbound)
+      if (in.contested) ids.push_back(id);
+    for (auto& id : ids) {
+      auto& in = inbound.at(id);
+      peer& p = *in.contested;
+      auto& st = peers[&p];
+      if (p.up.load() && st.last_heard > in.contested_since) {
+        refuse_duplicate(in, st.address);
+      } else if (!p.up.load() || now - in.contested_since >= contest_window()) {
+        in.contested = nullptr;
+        welcome(in, p);
+      }
+    }
+  }
+
+  /// Long enough to hear a live member (it sends at least a heartbeat per heartbeat_interval),
+  /// short enough to answer before the newcomer's handshake_timeout.
+  [[nodiscard]] steady::duration contest_window() const {
+    return std::min<steady::duration>(config.peer_timeout, config.handshake_timeout / 2);
+  }
+
+  void refuse_duplicate(inbound_session& in, const std::string& member_address) {
+    stats.duplicate_names.fetch_add(1);
+    auto reason = name_in_use_reason(in.hello.name, member_address);
+    log()->warn("refused node '{}' (creation {}, listening at {}): {}", in.hello.name, in.hello.creation,
+                in.hello.listen.empty() ? "nowhere" : in.hello.listen, reason);
+    reject(in.routing_id, reason);  // erases `in`
+  }
+
+  /// A peer says our name is taken by a live member. A node that is already a member (it has
+  /// members up) is the live one and keeps running; a newcomer stops (via on_name_in_use).
+  void name_in_use(const std::string& address, const std::string& reason) {
+    bool member = std::ranges::any_of(peers, [](auto& kv) { return kv.first->up.load() && !is_hidden_node(kv.first->name); });
+    if (member) {
+      log()->error("a node at {} claims this node's name '{}'; it should be stopped", address, owner.system_.node_name());
+      return;
+    }
+    log()->error("{}: this node cannot join ({} says so)", reason, address);
+    if (told_name_in_use || !config.on_name_in_use) return;
+    told_name_in_use = true;
+    config.on_name_in_use(reason);
+  }
+
+  /// Completes a handshake whose proof was good: the session is authenticated as `p`.
+  bool welcome(inbound_session& in, peer& p) {
+    std::string id = in.routing_id;
     if (p.creation.load() != in.hello.creation) restarted(p);
     auto& st = peers[&p];
     // The peer lost us and dropped the session we still send on (stalled one way, so we never
@@ -688,6 +774,7 @@ struct io_thread::impl {
       if (s->state != out_state::up && now - s->started > config.handshake_timeout) stale.push_back(s.get());
     for (auto* s : stale)
       if (owns(s)) session_failed(*s, "handshake timeout");
+    decide_contests(now);
     std::erase_if(inbound, [&](auto& kv) { return !kv.second.authenticated && now - kv.second.started > config.handshake_timeout; });
     for (auto& [p, st] : peers)
       if (!p->up.load() && !st.out && st.reconnect && !st.address.empty() && now >= st.reconnect_at) {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 
 #include "troupe/node/clock.hpp"
@@ -51,6 +52,10 @@ struct transport_config {
   /// Frames are batched into ZeroMQ messages of up to about this size.
   std::size_t batch_bytes = 256 * 1024;
   wire_limits limits;
+  /// Called (on the I/O thread, once) when a peer refuses this node because a live member
+  /// already holds its name; the argument is the peer's reason ("node name 'n2' is already in
+  /// use by a live member at ..."). troupe-node stops with exit status 1. Empty: only logged.
+  std::function<void(const std::string&)> on_name_in_use;
 };
 
 }  // namespace troupe::transport

@@ -29,6 +29,8 @@ struct transport_stats {
   /// Handshakes refused: wrong cookie, wrong version, duplicate or self connection.
   std::atomic<std::uint64_t> auth_failures{0};
   std::atomic<std::uint64_t> handshakes{0};
+  /// Newcomers refused because a live member holds the name they claimed (one name, one node).
+  std::atomic<std::uint64_t> duplicate_names{0};
   /// Members (not hidden nodes) lost for any reason: detector, disconnect, restart, leave.
   std::atomic<std::uint64_t> peers_lost{0};
   /// Hidden nodes (troupectl, clients) that went away: routine, not a loss (transport/peer.hpp).

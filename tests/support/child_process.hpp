@@ -20,7 +20,8 @@ namespace troupe::test {
 
 class child_process {
  public:
-  explicit child_process(std::vector<std::string> argv) {
+  /// With `with_stderr`, the child's stderr is read through `read_line` too (its error messages).
+  explicit child_process(std::vector<std::string> argv, bool with_stderr = false) {
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0) return;
     pid_ = ::fork();
@@ -28,6 +29,7 @@ class child_process {
       // Die with the test even when it cannot clean up (an abort under a sanitizer).
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       ::dup2(out[1], STDOUT_FILENO);
+      if (with_stderr) ::dup2(out[1], STDERR_FILENO);
       std::vector<char*> args;
       for (auto& a : argv) args.push_back(a.data());
       args.push_back(nullptr);
