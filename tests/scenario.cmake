@@ -15,3 +15,12 @@ if(TROUPE_SCENARIO_PYTHON3)
 else()
   message(STATUS "python3 not found: the netlab/chaos scenario tests are not registered")
 endif()
+
+# Discovery by DNS on container engines (docs/discovery.md). Skipped (77) with a message where no
+# Docker engine answers or no compose tool is installed.
+# - compose --scale: N replicas of one service seeded by its name form a cluster; killing one
+#   delays no call between the others (figures printed); scaling up adds members.
+add_test(NAME "Compose replicas seeded by their service name form a cluster, lose one without delaying the others, and grow"
+         COMMAND bash ${PROJECT_SOURCE_DIR}/tests/compose/compose_scale_test.sh ${CMAKE_BINARY_DIR} 3)
+set_tests_properties("Compose replicas seeded by their service name form a cluster, lose one without delaying the others, and grow"
+                     PROPERTIES LABELS scenario TIMEOUT 150 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
