@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   clang clang-16 libclang-rt-16-dev python3-zmq python3-msgpack
-  iproute2 iptables procps python3
+  iproute2 iptables procps python3 python3-pip python3-yaml
   chromium  # headless, for the live cluster page test (tests/integration/live_page_test.cpp)
 )
 
@@ -24,5 +24,11 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+fi
+# The Kubernetes manifests (deploy/kubernetes) are validated offline against the API schemas
+# by tests/deploy: kubernetes-validate, from PyPI (Debian has no package of it).
+if ! python3 -c 'import kubernetes_validate' 2>/dev/null; then
+  python3 -m pip install --quiet kubernetes-validate </dev/null 2>/dev/null ||
+    python3 -m pip install --quiet --break-system-packages kubernetes-validate </dev/null
 fi
 echo "troupe: dependencies ready"

@@ -50,7 +50,8 @@ int stop_child(context& c, const std::string& id) {
   return r ? done_or_report(*r, c) : exit_unreachable;
 }
 
-int drain(context& c, const std::string& member, int wait_ms) {
+int drain(context& c, const std::string& named, int wait_ms) {
+  const std::string& member = named.empty() ? c.node.name : named;  // none named: the node we reach
   auto members = ask<admin_members_reply>(c, admin_members{});
   if (!members) return exit_unreachable;
   const admin_member* drained = nullptr;

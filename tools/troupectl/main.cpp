@@ -96,7 +96,7 @@ std::map<CLI::App*, std::function<int(context&)>> declare(CLI::App& app, cli& o)
   st->add_option("id", o.name)->required();
   run[st] = [&o](context& c) { return stop_child(c, o.name); };
   auto* dr = command(app, o, "drain", "hand NODE's global children to the others, then stop NODE");
-  dr->add_option("node", o.member, "the member to drain")->required();
+  dr->add_option("node", o.member, "the member to drain (default: the node --node reaches, as a Kubernetes preStop hook wants)");
   dr->add_option("--wait-ms", o.drain_wait_ms, "how long to wait for it to leave");
   run[dr] = [&o](context& c) { return drain(c, o.member, o.drain_wait_ms); };
   run[command(app, o, "metrics", "the node's counters and gauges (its management endpoint's /metrics)")] =
