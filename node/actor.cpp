@@ -311,6 +311,17 @@ bool actor::demonitor(ref_id ref) {
   return true;
 }
 
+void actor::release_spare_memory() noexcept {
+  {
+    std::lock_guard lock(info_lock_);
+    links_.shrink_to_fit();
+    monitors_.shrink_to_fit();
+    name_monitors_.shrink_to_fit();
+    watchers_.shrink_to_fit();
+  }
+  if (pending_ && pending_->empty()) pending_.reset();  // allocated again on the next request
+}
+
 std::optional<actor::name_monitor> actor::take_name_monitor(ref_id ref) {
   auto it = std::find_if(name_monitors_.begin(), name_monitors_.end(), [&](auto& m) { return m.ref == ref; });
   if (it == name_monitors_.end()) return std::nullopt;

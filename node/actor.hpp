@@ -191,6 +191,11 @@ class actor {
   void unhandled(envelope& e);
   /// The kind `set_receive_timeout(d)` uses; a behaviour sets its own in its constructor.
   void default_receive_timeout_kind(receive_timeout_kind k) noexcept { default_timeout_kind_ = k; }
+  /// Gives back the spare capacity the runtime's own bookkeeping kept from busier times: the
+  /// link and monitor lists (a burst of callers, each monitoring this process for its call,
+  /// leaves its high water behind) and the table of calls in flight once none is. What a
+  /// behaviour's hibernate drops (OTP's hibernate shrinks the heap). @note Owning actor only.
+  void release_spare_memory() noexcept;
 
   /// The state `sys::get_state` shows, as one MessagePack value. The default encodes what
   /// `expose_state` was given, else fails with `not_found` (no inspectable state). Behaviours

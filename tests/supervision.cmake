@@ -4,6 +4,7 @@ troupe_add_test_suite(supervision_tests unit
   unit/node/behaviour/gen_server_test.cpp
   unit/node/behaviour/gen_server_timeout_test.cpp
   unit/node/behaviour/gen_server_stop_test.cpp
+  unit/node/behaviour/gen_server_hibernate_test.cpp
   unit/node/behaviour/supervisor_test.cpp
   unit/node/behaviour/dynamic_supervisor_test.cpp
   unit/node/behaviour/supervisor_auto_shutdown_test.cpp

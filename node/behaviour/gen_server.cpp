@@ -53,6 +53,7 @@ void gen_server::run_init() {
       if (!ack_deferred_) acknowledge_start(start_outcome::ok);
       if (r.has_continue()) continue_with(r.take_continue());
       run_continues();
+      hibernate_if_due();
       return;
     case init_result::kind::ignore:
       acknowledge_start(start_outcome::ignored);
@@ -75,6 +76,7 @@ void gen_server::on_message(envelope& e) {
   try {
     dispatch_callback(e);
     run_continues();
+    hibernate_if_due();
   } catch (...) {
     terminate_due_ = true;  // the crash ends the server: terminate runs with the error reason
     throw;
@@ -100,6 +102,13 @@ void gen_server::run_continues() {
     continues_.pop_front();
     handle_continue(arg);
   }
+}
+
+void gen_server::hibernate_if_due() noexcept {
+  if (!hibernate_due_) return;
+  hibernate_due_ = false;
+  continues_.shrink_to_fit();
+  release_spare_memory();
 }
 
 void gen_server::on_exit(const exit_reason& reason) {

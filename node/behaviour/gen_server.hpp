@@ -15,6 +15,7 @@
 /// |                              | or `continue_with(arg)` from any callback                        |
 /// | `terminate(Reason, S)`       | `terminate(reason)`, see below                                   |
 /// | `{stop, Reason, ...}`        | `stop(reason)` (this class's, which also runs `terminate`)       |
+/// | `{noreply, S, hibernate}`    | `hibernate()` from the callback (also from `init`)               |
 /// | `{noreply, S, Timeout}`      | `set_receive_timeout(d)` from the callback: one `timeout_msg`    |
 /// |                              | (in `handle_info` or a handler) if no message comes within `d`;  |
 /// |                              | any message cancels it, so set it again to re-arm, as OTP        |
@@ -62,6 +63,11 @@ class gen_server : public actor {
 
   /// Asks for `handle_continue(arg)` right after the current callback, before the next message.
   void continue_with(std::any arg) { continues_.push_back(std::move(arg)); }
+  /// OTP's `hibernate` (`{noreply, S, hibernate}`, `{ok, S, hibernate}`): once the current
+  /// callback and its continues are done, the server gives back the memory it holds only for
+  /// busy times (`actor::release_spare_memory`, its own continue queue) and waits for the next
+  /// message, which it handles as usual. The server's own members are its state and stay.
+  void hibernate() noexcept { hibernate_due_ = true; }
   /// Ends the server with `reason` once the current callback returns; `terminate` runs first.
   void stop(exit_reason reason = exit_reason::normal()) {
     terminate_due_ = true;
@@ -107,6 +113,7 @@ class gen_server : public actor {
   void run_init();
   void dispatch_callback(envelope& e);
   void run_continues();
+  void hibernate_if_due() noexcept;
 
   behavior handlers_;
   detail::start_config start_;
@@ -115,6 +122,7 @@ class gen_server : public actor {
   bool terminate_due_ = false;  // stop() was called or a callback threw
   bool ack_deferred_ = false;
   bool named_ = false;
+  bool hibernate_due_ = false;
 };
 
 namespace detail {
