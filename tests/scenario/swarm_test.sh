@@ -54,7 +54,8 @@ cleanup() {
   fi
   docker image rm -f "$tag" >/dev/null 2>&1 || true
   if [ $made_swarm = 1 ]; then
-    docker swarm leave --force >/dev/null 2>&1 || { echo "could not leave the swarm this test made"; status=1; }
+    if docker swarm leave --force >/dev/null 2>&1; then rm -f "$marker"
+    else echo "could not leave the swarm this test made"; status=1; fi
   fi
   local left
   left=$(docker ps -aq --filter "label=com.docker.stack.namespace=$stack"
@@ -66,6 +67,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# A run killed before its teardown (ctest's timeout) leaves this marker: the swarm it made is
+# still there, and is this test's to leave, so later runs still leave the engine as they found it.
+marker=$build/swarm_test.made-swarm
+if [ -f "$marker" ] && [ "$(docker info --format '{{.Swarm.LocalNodeState}}')" = active ] &&
+   [ -z "$(docker service ls -q 2>/dev/null | head -1)" ]; then
+  echo "leaving the swarm an interrupted run of this test made"
+  docker swarm leave --force >/dev/null 2>&1 || true
+fi
+rm -f "$marker"
 state=$(docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}')
 case $state in
   "active true") echo "this engine is a swarm manager already: deploying there" ;;
@@ -79,6 +89,7 @@ case $state in
       fi
     fi
     made_swarm=1
+    : >"$marker"
     echo "made a single-node swarm (it is left at the end)" ;;
 esac
 
