@@ -4,7 +4,8 @@
 # its name no longer resolves, and a lookup of it hangs for seconds on Docker's internal DNS —
 # and calls between two survivors, relayed by one node's admin to an echo on the other, must not
 # be delayed: the test prints the slowest call before and after the kill and fails if one after
-# it took more than 1 s or failed, or if the two survivors ever lost each other. Last, the
+# it took more than 3 s (a stalled transport waits ~10 s; a loaded machine takes up to ~0.5 s to
+# run a troupectl) or failed, or if the two survivors ever lost each other. Last, the
 # service is scaled up by one and every replica must see the new one (found by re-resolution).
 # Everything it made — containers, network, image — is removed on exit, pass or fail.
 #
@@ -134,7 +135,7 @@ lookup_ms=$(cat "$lookup_log")
 echo "  $n calls, $after_failed failed, slowest ${after_max} ms (before the kill: ${before_max} ms)"
 echo "  meanwhile a lookup of the dead replica's name ($victim_name) took ${lookup_ms} ms"
 [ "$after_failed" = 0 ] || fail "$after_failed calls between the survivors failed after the kill"
-[ "$after_max" -lt 1000 ] || fail "a call between the survivors took ${after_max} ms after the kill"
+[ "$after_max" -lt 3000 ] || fail "a call between the survivors took ${after_max} ms after the kill"
 for pair in "$a:$b_name" "$b:$a_name"; do
   c=${pair%%:*} other=${pair#*:}
   ! docker logs "$c" 2>&1 | grep -q "lost node '$other'" || fail "$(node_name "$c") lost $other after the kill"
