@@ -45,18 +45,21 @@ phase() { printf '[%3ds] %s (previous phase: %ds)\n' $((SECONDS - t0)) "$*" $((S
 fail() { echo "FAILED: $*"; exit 1; }
 
 lookup_log=$(mktemp)
+pings_log=$(mktemp)
 lookup_pid=
+pings_pid=
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
   echo "--- teardown"
   [ -z "$lookup_pid" ] || kill "$lookup_pid" 2>/dev/null || true
+  [ -z "$pings_pid" ] || kill "$pings_pid" 2>/dev/null || true
   if [ $status -ne 0 ]; then
     compose logs --no-color --tail 30 2>/dev/null || true
   fi
   compose down --volumes --remove-orphans --timeout 0 >/dev/null 2>&1 || true
   docker image rm -f "$tag" >/dev/null 2>&1 || true
-  rm -f "$lookup_log"
+  rm -f "$lookup_log" "$pings_log"
   local left
   left=$(docker ps -aq --filter "label=com.docker.compose.project=$project"; docker network ls -q --filter "name=${project}_"
          docker image ls -q "$tag")
@@ -100,6 +103,25 @@ calls() {
   done
   echo "$n $failed $max"
 }
+ip_of() { docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$1"; }
+# Node-to-node round trips from A's node to B's: ping_pong (in the image) run inside A's container
+# as a hidden node, 2000 pings a run, runs back to back for SECONDS (at least one). Prints
+# "runs failed max_us" — the slowest single round trip of all runs.
+pings() {
+  local a=$1 b=$2 seconds=$3 runs=0 failed=0 max=0 out run_max
+  local a_ip b_ip until=$((SECONDS + seconds))
+  a_ip=$(ip_of "$a") b_ip=$(ip_of "$b")
+  while [ $runs = 0 ] || [ $SECONDS -lt $until ]; do
+    out=$(docker exec -e TROUPE_DEMO_LISTEN=tcp://0.0.0.0:7200 -e "TROUPE_DEMO_ADVERTISE=tcp://$a_ip:7200" "$a" \
+            ping_pong --nodes "tcp://$a_ip:7100,tcp://$b_ip:7100" --from "$(node_name "$a")" --to "$(node_name "$b")" \
+            --count 2000 2>&1) || failed=$((failed + 1))
+    run_max=$(sed -n 's/.*(node to node).* max *\([0-9]*\)\.[0-9] us.*/\1/p' <<<"$out")
+    [ -n "$run_max" ] || { failed=$((failed + 1)); run_max=0; }
+    [ "$run_max" -le $max ] || max=$run_max
+    runs=$((runs + 1))
+  done
+  echo "$runs $failed $max"
+}
 
 phase "building the image $tag from $build"
 "$here/tools/docker/build-image" --build-dir "$build" --skip-build --tag "$tag"
@@ -120,6 +142,9 @@ echo_pid=$(ctl "$b" spawn echo) || fail "spawn echo on $b_name"
 read -r n before_failed before_max < <(calls "$a" "$echo_pid" 10)
 [ "$before_failed" = 0 ] || fail "$before_failed of $n calls failed before the kill"
 echo "  $n calls, slowest ${before_max} ms (each is a troupectl process: start, handshake, call, exit)"
+read -r runs before_ping_failed before_ping_max < <(pings "$a" "$b" 0)
+[ "$before_ping_failed" = 0 ] || fail "ping_pong from $a_name to $b_name failed before the kill"
+echo "  2000 node-to-node round trips $a_name -> $b_name, slowest ${before_ping_max} us"
 
 phase "docker kill of $victim_name; calls between the survivors for 12 s"
 docker kill "$victim" >/dev/null
@@ -128,14 +153,22 @@ docker kill "$victim" >/dev/null
 ( s=$(now_ms); docker exec "$a" troupectl --node "tcp://$victim_name:7100" --timeout-ms 1000 members >/dev/null 2>&1 || true
   echo $(( $(now_ms) - s )) >"$lookup_log" ) &
 lookup_pid=$!
+pings "$a" "$b" 12 >"$pings_log" &
+pings_pid=$!
 read -r n after_failed after_max < <(calls "$a" "$echo_pid" 0 12)
 wait "$lookup_pid" || true
 lookup_pid=
+wait "$pings_pid" || true
+pings_pid=
+read -r runs after_ping_failed after_ping_max <"$pings_log"
 lookup_ms=$(cat "$lookup_log")
 echo "  $n calls, $after_failed failed, slowest ${after_max} ms (before the kill: ${before_max} ms)"
+echo "  $runs runs of 2000 node-to-node round trips, $after_ping_failed failed, slowest ${after_ping_max} us (before: ${before_ping_max} us)"
 echo "  meanwhile a lookup of the dead replica's name ($victim_name) took ${lookup_ms} ms"
 [ "$after_failed" = 0 ] || fail "$after_failed calls between the survivors failed after the kill"
 [ "$after_max" -lt 3000 ] || fail "a call between the survivors took ${after_max} ms after the kill"
+[ "$after_ping_failed" = 0 ] || fail "$after_ping_failed ping_pong runs between the survivors failed after the kill"
+[ "$after_ping_max" -lt 3000000 ] || fail "a round trip between the survivors took ${after_ping_max} us after the kill"
 for pair in "$a:$b_name" "$b:$a_name"; do
   c=${pair%%:*} other=${pair#*:}
   ! docker logs "$c" 2>&1 | grep -q "lost node '$other'" || fail "$(node_name "$c") lost $other after the kill"
@@ -152,4 +185,5 @@ compose up -d --no-recreate --scale "troupe=$((replicas + 1))" >/dev/null 2>&1 |
 wait_all_see $((replicas + 1)) || fail "the cluster did not grow to $((replicas + 1)) members up"
 echo "  every replica sees $((replicas + 1)) members up, $((SECONDS - phase_start)) s after scaling"
 phase "passed"
-echo "figures: formed in ${formed} s; slowest survivor call before the kill ${before_max} ms, after it ${after_max} ms; dead name lookup ${lookup_ms} ms"
+echo "figures: formed in ${formed} s; slowest survivor call before the kill ${before_max} ms, after it ${after_max} ms;" \
+     "slowest node-to-node round trip before ${before_ping_max} us, after ${after_ping_max} us; dead name lookup ${lookup_ms} ms"
