@@ -111,4 +111,5 @@ set(TROUPE_PUBLIC_HEADERS
   cluster/seed_resolver.hpp
   node/behaviour/start_name.hpp
   node/behaviour/gen_server_multi_call.hpp
+  node/unhandled_call.hpp
 )

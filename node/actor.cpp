@@ -7,6 +7,7 @@
 #include "troupe/node/log.hpp"
 #include "troupe/node/spawner.hpp"
 #include "troupe/node/sys_support.hpp"
+#include "troupe/node/unhandled_call.hpp"
 
 namespace troupe {
 namespace {
@@ -181,6 +182,9 @@ void actor::on_exit(const exit_reason&) {}
 
 void actor::unhandled(envelope& e) {
   system_->counters().unhandled.fetch_add(1, std::memory_order_relaxed);
+  // Answer a call in the process's place: else its caller waits out the whole timeout.
+  if (e.is_call() && !e.from.is_null())
+    detail::send_reply(*this, e, make_envelope<unhandled_call>(pid{}, unhandled_call{std::string(e.type->name), self_}));
   log()->warn("{} has no handler for message '{}' from {}; dropped", self_.to_string(), e.type->name,
               e.from.to_string());
 }
@@ -469,6 +473,10 @@ void actor::finish_request(ref_id ref, envelope* reply, const error* err) {
   pending_->erase(it);
   if (p.monitor) demonitor(p.monitor);
   system_->cancel_timer(p.timer);
+  if (reply && holds<unhandled_call>(*reply)) {  // the target had no handler: an error, not an answer
+    error why = unhandled_call_error(payload<unhandled_call>(*reply));
+    return p.done(nullptr, &why);
+  }
   current_ = reply;
   p.done(reply, err);
   current_ = nullptr;

@@ -1,5 +1,15 @@
 #include "troupe/node/call.hpp"
 
+#include "troupe/node/unhandled_call.hpp"
+
+namespace troupe {
+
+error unhandled_call_error(const unhandled_call& u) {
+  return error(errc::unhandled, u.target.to_string() + " has no handler for call '" + u.type + "'");
+}
+
+}  // namespace troupe
+
 namespace troupe::detail {
 
 result<envelope_ptr> blocking_call(actor_system& sys, const pid& to, envelope_ptr req, duration timeout) {
@@ -19,6 +29,7 @@ result<envelope_ptr> blocking_call(actor_system& sys, const pid& to, envelope_pt
       },
       timeout);
   if (!e) return fail(errc::timeout, "no reply from " + to.to_string() + " within the call timeout");
+  if (holds<unhandled_call>(*e)) return std::unexpected(unhandled_call_error(payload<unhandled_call>(*e)));
   if (!holds<down_msg>(*e)) return e;
   const auto& reason = payload<down_msg>(*e).reason;
   if (reason == exit_reason::kind::noproc) return fail(errc::noproc, to.to_string() + " does not exist");

@@ -5,7 +5,7 @@
 ///
 /// ```
 /// auto v = troupe::call<counter_value>(system, counter, get_value{}, 500ms);
-/// if (!v) std::cerr << v.error().message();   // timeout, noproc, exited: <reason>, ...
+/// if (!v) std::cerr << v.error().message();   // timeout, noproc, exited: <reason>, unhandled, ...
 /// ```
 /// Inside a process use `actor::request` instead: it never blocks a scheduler thread.
 ///

@@ -17,6 +17,7 @@ const char* to_string(errc e) noexcept {
     case errc::init_failed: return "init_failed";
     case errc::exited: return "exited";
     case errc::unknown_type: return "unknown_type";
+    case errc::unhandled: return "unhandled";
   }
   return "unknown";
 }

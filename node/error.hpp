@@ -38,6 +38,8 @@ enum class errc {
   exited,
   /// The message type is not known to this node.
   unknown_type,
+  /// The called process has no handler for the call's message type (it answered at once).
+  unhandled,
 };
 
 /// The `std::error_category` of `errc`, so `errc` works as a `std::error_code`.

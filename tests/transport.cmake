@@ -7,6 +7,7 @@ troupe_add_test_suite(transport_tests integration
   integration/remote_messaging_test.cpp
   integration/remote_failure_test.cpp
   integration/transport_security_test.cpp
+  integration/unhandled_call_test.cpp
   integration/remote_name_monitor_test.cpp
   integration/gen_server_multi_call_test.cpp
 )

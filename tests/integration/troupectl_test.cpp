@@ -229,6 +229,22 @@ TEST_F(TroupectlTest, AnUnknownNameIsAClearFailure) {
   EXPECT_NE(c.output.find("nobody-has-this"), std::string::npos) << c.output;
 }
 
+TEST_F(TroupectlTest, ACallTheTargetHasNoHandlerForFailsAtOnceNamingTypeAndTarget) {
+  auto c = spawn("counter", {"--name", "c1"});
+  ASSERT_FALSE(c.empty());
+  auto started = std::chrono::steady_clock::now();
+  auto r = run_ctl({"--node", n1.address, "--cookie", cookie, "--timeout-ms", "10000", "call", "c1", "inc"});
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_LT(took, 5s) << "waited for the call timeout (10 s) instead of the answer";
+  EXPECT_NE(r.output.find("call to c1 failed: unhandled: " + c + " has no handler for call 'troupe.text'"),
+            std::string::npos)
+      << r.output;
+  auto m = ctl({"metrics", "--json"}).as_json();
+  ASSERT_TRUE(m.is_object()) << m.dump();
+  EXPECT_GE(m.value("troupe_unhandled_messages_total", 0), 1) << "still counted as unhandled";
+}
+
 TEST_F(TroupectlTest, PsListsTheSystemProcessesOfEitherNode) {
   auto r = ctl({"ps", "--json"});
   ASSERT_EQ(r.status, 0) << r.output;

@@ -175,7 +175,7 @@ int call(context& c, const std::string& target, const message_args& m) {
   // The admin waits the timeout for the target; we wait a little longer for the admin.
   auto r = ask<admin_call_reply>(c, std::move(req), std::chrono::seconds(1));
   if (!r) return exit_unreachable;
-  if (!r->ok) return report(r->error, exit_failed);
+  if (!r->ok) return report("call to " + target + " failed: " + r->error, exit_failed);
   return print_reply(c, *r);
 }
 

@@ -98,6 +98,19 @@ TEST(CallTest, AServerThatDiesWithoutReplyingGivesExited) {
   EXPECT_NE(r.error().message().find("error: no"), std::string::npos);
 }
 
+TEST(CallTest, ACallOfATypeTheServerDoesNotHandleFailsAtOnceNamingTheTypeAndTheServer) {
+  actor_system sys(actor_system_config{.node_name = "call", .threads = 2});
+  pid s = sys.spawn<server>();
+  auto started = std::chrono::steady_clock::now();
+  auto r = call<pong>(sys, s, test::forward_to{}, 30s);
+  ASSERT_FALSE(r);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s) << "answered at once, not after the call timeout";
+  EXPECT_EQ(r.error().code(), errc::unhandled);
+  EXPECT_EQ(r.error().message(), "unhandled: " + s.to_string() + " has no handler for call 'test.forward_to'");
+  EXPECT_EQ(sys.counters().unhandled.load(), 1u) << "still counted as unhandled";
+  EXPECT_TRUE(sys.alive(s));
+}
+
 TEST(CallTest, ACallByNameResolvesTheName) {
   actor_system sys(actor_system_config{.node_name = "call", .threads = 2});
   pid s = sys.spawn<server>();
@@ -171,6 +184,28 @@ TEST_F(RequestTest, ARequestTimesOutAndTheLateReplyIsDropped) {
   EXPECT_EQ(log.size(), 1u);
   EXPECT_EQ(sys.counters().unhandled.load(), 0u);
   EXPECT_EQ(sys.info(c)->monitors.size(), 0u);
+}
+
+TEST_F(RequestTest, ARequestOfATypeTheServerDoesNotHandleFailsWithUnhandledWithoutATimeout) {
+  std::vector<std::string> log;
+  pid deaf = sys.spawn([](actor&) -> behavior { return {[](const text&) {}}; });
+  pid c = sys.spawn<client>(deaf, &log, 1h);
+  sys.send(c, ping{1});
+  run();  // no time passes: the answer comes from the server's runtime, not from a timer
+  EXPECT_EQ(log, std::vector<std::string>{"unhandled"});
+  EXPECT_EQ(sys.counters().unhandled.load(), 1u);
+  EXPECT_EQ(sys.info(c)->monitors.size(), 0u) << "the call's monitor is dropped";
+}
+
+TEST_F(RequestTest, APlainMessageOfAnUnhandledTypeGetsNoAnswer) {
+  pid deaf = sys.spawn([](actor&) -> behavior { return {[](const text&) {}}; });
+  pid sender = sys.spawn([deaf](actor& self) -> behavior {
+    self.send(deaf, ping{1});
+    return {[](const text&) {}};
+  });
+  run();
+  EXPECT_EQ(sys.counters().unhandled.load(), 1u) << "the sender got nothing back to not handle";
+  EXPECT_EQ(sys.info(sender)->messages_handled, 0u);
 }
 
 }  // namespace
