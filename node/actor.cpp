@@ -5,6 +5,7 @@
 
 #include "troupe/node/actor_system.hpp"
 #include "troupe/node/log.hpp"
+#include "troupe/node/log_limiter.hpp"
 #include "troupe/node/spawner.hpp"
 #include "troupe/node/sys_support.hpp"
 #include "troupe/node/unhandled_call.hpp"
@@ -185,8 +186,12 @@ void actor::unhandled(envelope& e) {
   // Answer a call in the process's place: else its caller waits out the whole timeout.
   if (e.is_call() && !e.from.is_null())
     detail::send_reply(*this, e, make_envelope<unhandled_call>(pid{}, unhandled_call{std::string(e.type->name), self_}));
-  log()->warn("{} has no handler for message '{}' from {}; dropped", self_.to_string(), e.type->name,
-              e.from.to_string());
+  // A flood of one type from one node must not become a flood of lines (docs/runtime.md).
+  static log_limiter lines;
+  log_limited(lines, e.type->name, e.from.node, system_->clock().now(), [&] {
+    log()->warn("{} has no handler for message '{}' from {}; dropped", self_.to_string(), e.type->name,
+                e.from.to_string());
+  });
 }
 
 // --- local message queue ----------------------------------------------------------------------

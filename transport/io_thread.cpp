@@ -15,6 +15,7 @@
 #include <zmq.hpp>
 
 #include "troupe/node/log.hpp"
+#include "troupe/node/log_limiter.hpp"
 #include "troupe/transport/codec.hpp"
 #include "troupe/transport/handshake.hpp"
 #include "troupe/transport/transport.hpp"
@@ -27,14 +28,8 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
-/// Logs the first few occurrences of a kind of problem, then one in a thousand.
 long ms_until(steady::time_point t) {
   return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(t - steady::now()).count()) + 1;
-}
-
-bool worth_logging(std::atomic<std::uint64_t>& counter) {
-  auto n = counter.load(std::memory_order_relaxed);
-  return n <= 10 || n % 1000 == 0;
 }
 
 std::string random_id() {
@@ -129,9 +124,17 @@ struct io_thread::impl {
   std::map<peer*, peer_state> peers;
   steady::time_point next_housekeeping{};
   bool told_name_in_use = false;  // on_name_in_use is called once
+  /// Warnings a peer can cause once per frame: a few lines per kind and node per interval.
+  log_limiter lines;
 
   explicit impl(transport& t) : owner(t), config(t.config_), stats(t.stats_) {
     if (config.curve) curve.emplace(config.cookie);
+  }
+
+  /// Writes a warning through `emit` unless `lines` holds it back (node 0: not authenticated).
+  template <class Emit>
+  void limited(std::string_view kind, std::uint32_t node, Emit&& emit) {
+    log_limited(lines, kind, node, steady::now(), std::forward<Emit>(emit));
   }
 
   // --- setup ------------------------------------------------------------------------------------------
@@ -339,7 +342,7 @@ struct io_thread::impl {
 
   bool violation(outbound_session& s, const std::string& what) {
     stats.protocol_violations.fetch_add(1);
-    if (worth_logging(stats.protocol_violations)) log()->warn("protocol violation from {}: {}", s.address, what);
+    limited("protocol violation", s.p ? s.p->node : 0, [&] { log()->warn("protocol violation from {}: {}", s.address, what); });
     session_failed(s, "protocol violation");
     return false;
   }
@@ -490,7 +493,7 @@ struct io_thread::impl {
           auto t = in.types.define(*f);
           if (auto* e = std::get_if<decode_error>(&t)) {
             stats.unknown_types.fetch_add(1);
-            if (worth_logging(stats.unknown_types)) log()->warn("from '{}': {}", in.p->name, e->what);
+            limited("unknown message type", in.p->node, [&] { log()->warn("from '{}': {}", in.p->name, e->what); });
           }
           break;
         }
@@ -507,7 +510,7 @@ struct io_thread::impl {
 
   void not_authenticated(const std::string& id) {
     stats.protocol_violations.fetch_add(1);
-    if (worth_logging(stats.protocol_violations)) log()->debug("frame from an unauthenticated connection; rejected");
+    limited("unauthenticated frame", 0, [] { log()->debug("frame from an unauthenticated connection; rejected"); });
     reject(id, "not authenticated");
   }
 
@@ -515,8 +518,9 @@ struct io_thread::impl {
     stats.malformed_frames.fetch_add(1);
     auto it = inbound.find(id);
     std::string who = it != inbound.end() && it->second.p ? "'" + it->second.p->name + "'" : "an unauthenticated peer";
-    if (worth_logging(stats.malformed_frames)) log()->warn("malformed frame from {}: {}; dropping the connection", who, what);
     peer* p = it != inbound.end() ? it->second.p : nullptr;
+    limited("malformed frame", p ? p->node : 0,
+            [&] { log()->warn("malformed frame from {}: {}; dropping the connection", who, what); });
     reject(id, "malformed frame");
     if (p && p->up.load()) lose(*p, "malformed frame");
   }
@@ -527,7 +531,7 @@ struct io_thread::impl {
     auto& hello = std::get<hello_frame>(h);
     if (hello.version != protocol_version) {
       stats.auth_failures.fetch_add(1);
-      log()->warn("node '{}' speaks protocol {}; refused", hello.name, hello.version);
+      limited("protocol version", 0, [&] { log()->warn("node '{}' speaks protocol {}; refused", hello.name, hello.version); });
       return reject(id, "version " + std::to_string(protocol_version) + " required");
     }
     bool claims_my_name = hello.name == owner.system_.node_name();
@@ -558,7 +562,9 @@ struct io_thread::impl {
     }
     if (!proofs_equal(std::get<proof>(a), client_proof(config.cookie, in.hello.client_nonce, in.server_nonce))) {
       stats.auth_failures.fetch_add(1);
-      log()->warn("node '{}' (listening at {}) sent a wrong cookie proof; refused", in.hello.name, in.hello.listen);
+      limited("wrong cookie", 0, [&] {
+        log()->warn("node '{}' (listening at {}) sent a wrong cookie proof; refused", in.hello.name, in.hello.listen);
+      });
       reject(id, "wrong cookie");
       return false;
     }
@@ -671,15 +677,15 @@ struct io_thread::impl {
     auto decoded = decode_message(f, in.types);
     if (auto* e = std::get_if<decode_error>(&decoded)) {
       stats.unknown_types.fetch_add(1);
-      if (worth_logging(stats.unknown_types)) log()->warn("dropped a message from '{}': {}", in.p->name, e->what);
+      limited("unknown message type", in.p->node, [&] { log()->warn("dropped a message from '{}': {}", in.p->name, e->what); });
       return;
     }
     auto& m = std::get<inbound_message>(decoded);
     const pid& from = m.envelope->from;
     if (!from.is_null() && (from.node != in.p->node || from.creation != in.hello.creation)) {
       stats.protocol_violations.fetch_add(1);
-      if (worth_logging(stats.protocol_violations))
-        log()->warn("'{}' sent a message claiming to come from {}; dropped", in.p->name, from.to_string());
+      limited("spoofed sender", in.p->node,
+              [&] { log()->warn("'{}' sent a message claiming to come from {}; dropped", in.p->name, from.to_string()); });
       return;
     }
     stats.messages_in.fetch_add(1, std::memory_order_relaxed);

@@ -1,6 +1,7 @@
 #include "troupe/transport/transport.hpp"
 
 #include "troupe/node/log.hpp"
+#include "troupe/node/log_limiter.hpp"
 #include "troupe/node/system_messages.hpp"
 #include "troupe/transport/codec.hpp"
 #include "troupe/transport/io_thread.hpp"
@@ -115,10 +116,12 @@ std::vector<std::string> transport::connected_nodes() const {
 
 bool transport::enqueue(peer& p, const envelope& e, const msgpack::sbuffer& tail) {
   if (!p.out.append(*e.type, tail.data(), tail.size())) {
-    auto n = stats_.dropped_overload.fetch_add(1, std::memory_order_relaxed);
-    if (n < 10 || n % 10000 == 0)
+    stats_.dropped_overload.fetch_add(1, std::memory_order_relaxed);
+    static log_limiter lines;
+    log_limited(lines, e.type->name, p.node, system_.clock().now(), [&] {
       log()->warn("outbound queue to '{}' is full ({} messages queued); message '{}' refused", p.name,
                   p.out.queued_messages(), e.type->name);
+    });
     return false;
   }
   wake_io();
