@@ -237,9 +237,12 @@ TEST_F(GlobalRegistryTest, ConcurrentRegistrationsOfOneNameLeaveOneWinnerEverywh
   // Both registrations are made before either can have crossed the network, from two threads
   // released together. If one replica still saw the other first, that registration fails at
   // once with name_taken — also "exactly one wins"; the checks below cover both outcomes.
-  scoped_actor probe(cluster.system(0));
+  // Each holder is watched from its own node: a local monitor is in the holder's signal queue
+  // before the registration starts, where a remote one could still be on the wire when the
+  // conflict's exit signal arrives (the DOWN would then say noproc).
   std::array<pid, 2> holders{spawn_idle(cluster.system(1)), spawn_idle(cluster.system(2))};
-  std::array<ref_id, 2> refs{probe->monitor(holders[0]), probe->monitor(holders[1])};
+  scoped_actor probe1(cluster.system(1)), probe2(cluster.system(2));
+  std::array<ref_id, 2> refs{probe1->monitor(holders[0]), probe2->monitor(holders[1])};
   std::array<result<void>, 2> results{result<void>{}, result<void>{}};
   std::atomic<bool> go{false};
   std::thread other([&] {
@@ -258,7 +261,7 @@ TEST_F(GlobalRegistryTest, ConcurrentRegistrationsOfOneNameLeaveOneWinnerEverywh
   pid winner = *cluster.names(0).whereis("contested");
   if (results[0] && results[1]) {
     std::size_t loser = winner == holders[0] ? 1 : 0;
-    auto down = probe->receive<down_msg>(20s);
+    auto down = (loser == 0 ? probe1 : probe2)->receive<down_msg>(20s);
     ASSERT_TRUE(down);
     EXPECT_EQ(down->ref, refs[loser]);
     EXPECT_EQ(down->reason, name_conflict_reason("contested"));
