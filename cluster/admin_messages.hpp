@@ -257,7 +257,8 @@ struct admin_metric {
   std::string type;  ///< counter (never goes down) or gauge
   std::string help;
   std::map<std::string, std::string> labels;  ///< usually empty
-  std::uint64_t value = 0;
+  /// In base units (seconds, bytes): a count, or a fraction for durations.
+  double value = 0;
   MSGPACK_DEFINE(name, type, help, labels, value);
 };
 struct admin_metrics_reply {

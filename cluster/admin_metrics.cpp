@@ -6,27 +6,30 @@
 #include "troupe/cluster/admin_reply_json.hpp"
 #include "troupe/cluster/global_supervisor.hpp"
 #include "troupe/cluster/node.hpp"
+#include "troupe/version.hpp"
 
 namespace troupe {
 namespace {
 
 class metric_list {
  public:
-  void counter(std::string name, std::string help, std::uint64_t v) { add(std::move(name), "counter", std::move(help), v); }
-  void gauge(std::string name, std::string help, std::uint64_t v, std::map<std::string, std::string> labels = {}) {
+  void counter(std::string name, std::string help, double v) { add(std::move(name), "counter", std::move(help), v); }
+  void gauge(std::string name, std::string help, double v, std::map<std::string, std::string> labels = {}) {
     add(std::move(name), "gauge", std::move(help), v, std::move(labels));
   }
   admin_metrics_reply take() { return std::move(reply_); }
 
  private:
-  void add(std::string name, std::string type, std::string help, std::uint64_t v,
+  void add(std::string name, std::string type, std::string help, double v,
            std::map<std::string, std::string> labels = {}) {
     reply_.metrics.push_back({std::move(name), std::move(type), std::move(help), std::move(labels), v});
   }
   admin_metrics_reply reply_;
 };
 
-std::uint64_t get(const std::atomic<std::uint64_t>& c) { return c.load(std::memory_order_relaxed); }
+double get(const std::atomic<std::uint64_t>& c) { return static_cast<double>(c.load(std::memory_order_relaxed)); }
+/// A counter of milliseconds, in seconds (Prometheus' base unit).
+double seconds(const std::atomic<std::uint64_t>& ms) { return get(ms) / 1000.0; }
 
 void add_transport(metric_list& out, const transport::transport_stats& s) {
   out.counter("troupe_messages_out_total", "Messages sent to other nodes.", get(s.messages_out));
@@ -52,11 +55,11 @@ void add_transport(metric_list& out, const transport::transport_stats& s) {
   out.counter("troupe_hidden_peers_gone_total", "Hidden nodes (troupectl, clients) that went away: routine, not losses.",
               get(s.hidden_peers_gone));
   out.counter("troupe_failure_detections_total", "Peers the failure detector declared lost.", get(s.detections));
-  out.counter("troupe_failure_detection_ms_sum", "Sum over detections of the peer's silence when declared lost, ms.",
-              get(s.detection_ms_sum));
-  out.gauge("troupe_failure_detection_ms_last", "Silence of the last peer declared lost when it was declared, ms.",
-            get(s.detection_ms_last));
-  out.gauge("troupe_failure_detection_ms_max", "Longest silence of a peer declared lost, ms.", get(s.detection_ms_max));
+  out.counter("troupe_failure_detection_seconds_total",
+              "Sum over detections of the peer's silence when declared lost, in seconds.", seconds(s.detection_ms_sum));
+  out.gauge("troupe_failure_detection_last_seconds", "Silence of the last peer declared lost when it was declared.",
+            seconds(s.detection_ms_last));
+  out.gauge("troupe_failure_detection_max_seconds", "Longest silence of a peer declared lost.", seconds(s.detection_ms_max));
 }
 
 void add_runtime(metric_list& out, actor_system& sys) {
@@ -67,7 +70,7 @@ void add_runtime(metric_list& out, actor_system& sys) {
   out.counter("troupe_dropped_on_exit_total", "Messages still queued when their receiver exited.", get(c.dropped_on_exit));
   out.counter("troupe_processes_spawned_total", "Processes spawned.", get(c.spawned));
   out.counter("troupe_processes_exited_total", "Processes exited.", get(c.exited));
-  std::uint64_t count = 0, longest = 0, high_water = 0;
+  std::uint64_t count = 0, longest = 0, high_water = 0;  // whole numbers
   for (auto& p : sys.processes()) {
     auto i = sys.info(p);
     if (!i) continue;
@@ -75,9 +78,10 @@ void add_runtime(metric_list& out, actor_system& sys) {
     longest = std::max(longest, i->mailbox_length);
     high_water = std::max(high_water, i->mailbox_high_water);
   }
-  out.gauge("troupe_processes", "Live processes.", count);
-  out.gauge("troupe_mailbox_length_max", "The longest mailbox of a live process now.", longest);
-  out.gauge("troupe_mailbox_high_water_max", "The largest mailbox high-water mark of a live process.", high_water);
+  out.gauge("troupe_processes", "Live processes.", static_cast<double>(count));
+  out.gauge("troupe_mailbox_length_max", "The longest mailbox of a live process now.", static_cast<double>(longest));
+  out.gauge("troupe_mailbox_high_water_max", "The largest mailbox high-water mark of a live process.",
+            static_cast<double>(high_water));
 }
 
 void add_members(metric_list& out, membership_view& view) {
@@ -86,24 +90,29 @@ void add_members(metric_list& out, membership_view& view) {
     by_state[to_string(s)] = 0;
   for (auto& m : view.members()) ++by_state[to_string(m.state)];
   for (auto& [state, n] : by_state)
-    out.gauge("troupe_members", "Members as this node sees them, by state (itself included).", n, {{"state", state}});
+    out.gauge("troupe_members", "Members as this node sees them, by state (itself included).", static_cast<double>(n),
+              {{"state", state}});
 }
 
 void add_children(metric_list& out, const global_supervisor& gs) {
   auto children = gs.which_children();
   auto placed = std::count_if(children.begin(), children.end(), [](auto& c) { return !c.node.empty(); });
-  out.gauge("troupe_global_children", "Global children (live specs) this node knows.", children.size());
+  out.gauge("troupe_global_children", "Global children (live specs) this node knows.", static_cast<double>(children.size()));
   out.gauge("troupe_global_children_running", "Global children running somewhere this node can see.",
-            static_cast<std::uint64_t>(placed));
-  out.gauge("troupe_global_children_here", "Global children running on this node.", gs.local_children().size());
+            static_cast<double>(placed));
+  out.gauge("troupe_global_children_here", "Global children running on this node.",
+            static_cast<double>(gs.local_children().size()));
   out.counter("troupe_global_failovers_total", "Global children this node started because their node was lost.",
-              gs.failovers());
+              static_cast<double>(gs.failovers()));
 }
 
 }  // namespace
 
 admin_metrics_reply collect_metrics(node& n, const global_supervisor* supervisor) {
   metric_list out;
+  // Prometheus' info pattern: the value is always 1, the facts are the labels.
+  out.gauge("troupe_build_info", "The Troupe version this node runs (always 1).", 1,
+            {{"version", std::string(version())}});
   // Only the ZeroMQ transport keeps these counters (a simulated network has none).
   if (auto* zmq = dynamic_cast<transport::transport*>(&n.network())) add_transport(out, zmq->stats());
   add_runtime(out, n.system());
@@ -120,7 +129,7 @@ std::string prometheus_text(const admin_metrics_reply& r) {
       out += "# HELP " + m.name + " " + m.help + "\n";
       out += "# TYPE " + m.name + " " + m.type + "\n";
     }
-    out += metric_id(m) + " " + std::to_string(m.value) + "\n";
+    out += metric_id(m) + " " + metric_value_text(m.value) + "\n";
   }
   return out;
 }

@@ -1,5 +1,6 @@
 #include "troupe/cluster/admin_reply_json.hpp"
 
+#include <cmath>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -95,8 +96,24 @@ json children_json(const admin_children_reply& r) {
 
 json metrics_json(const admin_metrics_reply& r) {
   json out = json::object();
-  for (auto& m : r.metrics) out[metric_id(m)] = m.value;
+  for (auto& m : r.metrics) out[metric_id(m)] = metric_value_json(m.value);
   return out;
+}
+
+namespace {
+/// Whole and exactly representable: printed and sent as an integer.
+bool whole(double v) { return v == std::trunc(v) && std::fabs(v) < 9007199254740992.0; }
+}  // namespace
+
+std::string metric_value_text(double v) {
+  if (whole(v)) return fmt::format("{}", static_cast<std::int64_t>(v));
+  return fmt::format("{}", v);
+}
+
+json metric_value_json(double v) {
+  if (!whole(v)) return v;
+  if (v >= 0) return static_cast<std::uint64_t>(v);
+  return static_cast<std::int64_t>(v);
 }
 
 std::string utc_time_text(std::int64_t ms) {

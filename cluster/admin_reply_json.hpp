@@ -37,5 +37,10 @@ namespace troupe {
 [[nodiscard]] std::string utc_time_text(std::int64_t unix_ms);
 /// A sample's Prometheus id: its name, then its labels in braces (values escaped).
 [[nodiscard]] std::string metric_id(const admin_metric& m);
+/// A sample's value as text: whole numbers without a decimal point (`42`), others as the
+/// shortest text that reads back the same (`0.215`).
+[[nodiscard]] std::string metric_value_text(double v);
+/// The same as JSON: an integer when whole, else a float.
+[[nodiscard]] nlohmann::json metric_value_json(double v);
 
 }  // namespace troupe

@@ -11,6 +11,7 @@ packages=(
   clang clang-16 libclang-rt-16-dev python3-zmq python3-msgpack
   iproute2 iptables procps python3 python3-pip python3-yaml
   chromium  # headless, for the live cluster page test (tests/integration/live_page_test.cpp)
+  prometheus  # promtool, which checks /metrics (ManagementEndpointTest.MetricsPassPromtoolCheckMetrics)
 )
 
 missing=()

@@ -5,12 +5,17 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "troupe/cluster/admin.hpp"
 #include "troupe/cluster/management_endpoint.hpp"
 #include "troupe/cluster/node.hpp"
+#include "troupe/version.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/node_pair.hpp"
@@ -198,6 +203,37 @@ TEST_F(ManagementEndpointTest, PrometheusTextDescribesEverySampleOfTheJson) {
   for (auto& [id, v] : j.items()) ids.insert(id);
   EXPECT_EQ(samples, ids);
   for (auto& id : ids) EXPECT_TRUE(typed.contains(id.substr(0, id.find('{')))) << id << " has no TYPE line";
+}
+
+/// promtool on the PATH (Debian package `prometheus`), or empty.
+std::string find_promtool() {
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "");
+  for (std::string dir; std::getline(dirs, dir, ':');)
+    if (auto file = dir + "/promtool"; !dir.empty() && ::access(file.c_str(), X_OK) == 0) return file;
+  return {};
+}
+
+TEST_F(ManagementEndpointTest, MetricsPassPromtoolCheckMetrics) {
+  auto promtool = find_promtool();
+  if (promtool.empty()) GTEST_SKIP() << "promtool is not installed (Debian package prometheus; tools/setup.sh installs it)";
+  auto r = test::http_get(n1.http_port, "/metrics");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("troupe_build_info{version=\"" + std::string(version()) + "\"} 1\n"), std::string::npos)
+      << r.body;
+  char file[] = "/tmp/troupe-metrics-XXXXXX";
+  int fd = ::mkstemp(file);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, r.body.data(), r.body.size()), static_cast<ssize_t>(r.body.size()));
+  ::close(fd);
+  test::child_process check({"/bin/sh", "-c", "exec \"$0\" check metrics < \"$1\" 2>&1", promtool, file});
+  std::string said;
+  while (auto line = check.read_line(20s)) said += *line + "\n";
+  auto status = check.wait_exit(20s);
+  ::unlink(file);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << "promtool check metrics:\n" << said << "\n" << r.body;
+  EXPECT_EQ(said, "");
 }
 
 TEST_F(ManagementEndpointTest, ViewsShowEachMembersOwnMemberListAndMetrics) {

@@ -19,7 +19,7 @@ int metrics(context& c) {
   std::cout << "METRIC" << std::string(width - 6 + 2, ' ') << "VALUE\n";
   for (auto& m : r->metrics) {
     auto id = metric_id(m);
-    std::cout << id << std::string(width - id.size() + 2, ' ') << m.value << '\n';
+    std::cout << id << std::string(width - id.size() + 2, ' ') << metric_value_text(m.value) << '\n';
   }
   return exit_ok;
 }
