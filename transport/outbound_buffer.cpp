@@ -6,16 +6,18 @@ namespace troupe::transport {
 
 bool outbound_buffer::append(const message_type& type, const char* tail, std::size_t len) {
   std::lock_guard lock(mutex_);
-  if (messages_ >= config_.max_queued_messages || bytes_ + len > config_.max_queued_bytes) return false;
+  if (messages_ >= config_.max_queued_messages) return false;
+  // The head (and the TYPE frame the first time) counts against the byte bound as the tail does;
+  // the id is committed only once the message is accepted, so a refusal defines nothing.
+  auto known = type_ids_.find(&type);
+  const std::uint32_t id = known != type_ids_.end() ? known->second : next_type_id_;
+  msgpack::sbuffer head;
+  if (known == type_ids_.end()) encode_type_def(head, id, type.name);
+  encode_message_head(head, id);
+  if (bytes_ + head.size() + len > config_.max_queued_bytes) return false;
+  if (known == type_ids_.end()) type_ids_.emplace(&type, next_type_id_++);
   if (batches_.empty() || batches_.back().bytes.size() >= config_.batch_bytes) batches_.emplace_back();
   auto& b = batches_.back();
-  msgpack::sbuffer head;
-  auto [it, fresh] = type_ids_.try_emplace(&type, next_type_id_);
-  if (fresh) {
-    ++next_type_id_;
-    encode_type_def(head, it->second, type.name);
-  }
-  encode_message_head(head, it->second);
   b.bytes.append(head.data(), head.size());
   b.bytes.append(tail, len);
   b.messages += 1;
