@@ -1,5 +1,8 @@
 #include "troupe/cluster/node.hpp"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "troupe/node/spawner.hpp"
 
 namespace troupe {
@@ -32,6 +35,17 @@ result<std::unique_ptr<node>> node::start(node_config config, node_runtime runti
 }
 
 node::~node() { stop(); }
+
+transport::transport& node::net() {
+  if (!zmq_) {
+    std::fprintf(stderr,
+                 "troupe: node::net() on node '%s', which runs on a network other than ZeroMQ (a simulation); "
+                 "use network(), or zmq_transport(), which is null there\n",
+                 config_.name.c_str());
+    std::abort();
+  }
+  return *zmq_;
+}
 
 pid node::spawner_of(std::string_view node_name) const {
   if (node_name == config_.name) return spawner_;

@@ -55,8 +55,13 @@ class node {
   node& operator=(const node&) = delete;
 
   [[nodiscard]] actor_system& system() noexcept { return *system_; }
-  /// The ZeroMQ transport. Only for a node started with the default runtime.
-  [[nodiscard]] transport::transport& net() noexcept { return *zmq_; }
+  /// The ZeroMQ transport, or null when the node runs on another network (a simulation's):
+  /// what only ZeroMQ offers (its stats, blocking a peer, link faults) is reached through it.
+  [[nodiscard]] transport::transport* zmq_transport() noexcept { return zmq_; }
+  /// The ZeroMQ transport of a node started on the default runtime. Calling it on a node built
+  /// on another network is a programming error: it says so on stderr and aborts. Code that may
+  /// run on either uses `network()`, or `zmq_transport()` and checks for null.
+  [[nodiscard]] transport::transport& net();
   /// The network linking this node to its peers, whatever it is.
   [[nodiscard]] transport::network& network() noexcept { return *net_; }
   [[nodiscard]] const std::string& name() const noexcept { return config_.name; }
