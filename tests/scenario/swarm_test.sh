@@ -2,8 +2,10 @@
 # The Docker Swarm test: deploys deploy/swarm/troupe-stack.yml (3 replicas of one service that
 # find each other through tasks.troupe) with an image built offline from BUILD_DIR, and checks:
 #   1. the 3 tasks form a 3-node cluster;
-#   2. `docker service scale` to 5: every task sees 5 members up;
-#   3. back to 3: the removed tasks drain (SIGTERM) and leave; every task sees 3 up;
+#   2. `docker service scale` to 5: every task sees 5 members up; a second global child is
+#      started on a new task;
+#   3. back to 3: the removed tasks drain (SIGTERM) and leave; every task sees 3 up, and both
+#      children run on running tasks (the second one handed on by the drain);
 #   4. a global child started with troupectl survives the scaling, and when the task running it
 #      is killed, it moves to another node (seen with `troupectl children` from a survivor).
 # If this engine is in no swarm, the test makes a single-node one and leaves it afterwards (only
@@ -116,7 +118,7 @@ wait_cluster() {
   for c in $(tasks_running); do echo "  $(node_name "$c") sees:"; ctl "$c" members || true; done
   return 1
 }
-child_node() { ctl "$1" children 2>/dev/null | awk '$1 == "swarm-w1" {print $2}'; }
+child_node() { ctl "$1" children 2>/dev/null | awk -v id="${2:-swarm-w1}" '$1 == id {print $2}'; }
 
 phase "building the image $tag from $build"
 "$here/tools/docker/build-image" --build-dir "$build" --skip-build --tag "$tag"
@@ -126,7 +128,8 @@ deployed=1
 deploy_out=$(docker stack deploy --resolve-image never -c "$here/deploy/swarm/troupe-stack.yml" "$stack" 2>&1) ||
   { echo "$deploy_out"; fail "docker stack deploy"; }
 wait_cluster 3 || fail "the 3 tasks did not form a 3-node cluster"
-echo "  3 tasks, each sees 3 members up: $(for c in $(tasks_running); do node_name "$c"; done | sort | tr '\n' ' ')"
+first_three=$(for c in $(tasks_running); do node_name "$c"; done | sort)
+echo "  3 tasks, each sees 3 members up: $(tr '\n' ' ' <<<"$first_three")"
 
 phase "a global child, started with troupectl"
 first=$(tasks_running | head -1)
@@ -141,6 +144,13 @@ docker service scale --detach "$service=5" >/dev/null 2>&1 || fail "docker servi
 wait_cluster 5 || fail "the cluster did not grow to 5 members up"
 at_five=$(for c in $(tasks_running); do node_name "$c"; done | sort)
 echo "  5 tasks, each sees 5 members up: $(tr '\n' ' ' <<<"$at_five")"
+# A child on the new tasks, so that scaling down has one to hand on.
+newcomers=$(comm -13 <(echo "$first_three") <(echo "$at_five"))
+ctl "$first" start-child --id swarm-w2 counter --prefer $newcomers >/dev/null || fail "start-child swarm-w2"
+w2=""
+for _ in $(seq 100); do w2=$(child_node "$first" swarm-w2); grep -qx -- "$w2" <<<"$newcomers" && break; sleep 0.1; done
+grep -qx -- "$w2" <<<"$newcomers" || fail "swarm-w2 runs on '$w2', not on a new task ($newcomers)"
+echo "  swarm-w2 runs on $w2"
 
 phase "docker service scale back to 3 (the removed tasks drain, then leave)"
 docker service scale --detach "$service=3" >/dev/null 2>&1 || fail "docker service scale $service=3"
@@ -150,6 +160,9 @@ owner=$(child_node "$survivor")
 running=$(for c in $(tasks_running); do node_name "$c"; done)
 grep -qx "$owner" <<<"$running" || fail "swarm-w1 is on '$owner', which is not a running task ($running)"
 echo "  3 tasks, each sees 3 members up; swarm-w1 runs on $owner"
+w2_now=$(child_node "$survivor" swarm-w2)
+grep -qx -- "$w2_now" <<<"$running" || fail "swarm-w2 is on '$w2_now', which is not a running task ($running)"
+echo "  swarm-w2: $w2 -> $w2_now"
 for gone in $(comm -23 <(echo "$at_five") <(sort <<<"$running")); do
   state=$(ctl "$survivor" members | awk -v n="$gone" '$1 == n {print $3}')
   [ "$state" = left ] || fail "$gone was scaled away but is '$state', not 'left' (drained)"
