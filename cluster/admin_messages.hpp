@@ -15,16 +15,15 @@
 
 #include "troupe/node/message_type.hpp"
 #include "troupe/node/msgpack_adaptors.hpp"
+#include "troupe/node/msgpack_value.hpp"
 #include "troupe/node/pid.hpp"
 
 namespace troupe {
 
 /// One MessagePack value kept in its encoded form, so a message can carry values of any shape
-/// (as `troupe.map` does) without a C++ type for them. On the wire it is the value itself.
-struct packed_value {
-  std::vector<char> bytes;  ///< exactly one MessagePack value; empty packs as nil
-  friend bool operator==(const packed_value&, const packed_value&) = default;
-};
+/// (as `troupe.map` does) without a C++ type for them. On the wire it is the value itself. The
+/// admin's name for the runtime's `msgpack_value` (one type, one adaptor).
+using packed_value = msgpack_value;
 
 // --- generic messages ----------------------------------------------------------------------
 
@@ -267,34 +266,6 @@ struct admin_metrics_reply {
 };
 
 }  // namespace troupe
-
-namespace msgpack {
-MSGPACK_API_VERSION_NAMESPACE(MSGPACK_DEFAULT_API_NS) {
-  namespace adaptor {
-
-  template <>
-  struct pack<troupe::packed_value> {
-    template <class Stream>
-    packer<Stream>& operator()(packer<Stream>& o, const troupe::packed_value& v) const {
-      if (v.bytes.empty()) return o.pack_nil();
-      auto h = msgpack::unpack(v.bytes.data(), v.bytes.size());
-      return o.pack(h.get());
-    }
-  };
-
-  template <>
-  struct convert<troupe::packed_value> {
-    const msgpack::object& operator()(const msgpack::object& o, troupe::packed_value& v) const {
-      msgpack::sbuffer b;
-      msgpack::pack(b, o);
-      v.bytes.assign(b.data(), b.data() + b.size());
-      return o;
-    }
-  };
-
-  }  // namespace adaptor
-}  // MSGPACK_API_VERSION_NAMESPACE
-}  // namespace msgpack
 
 TROUPE_MESSAGE(troupe::text_message, "troupe.text");
 TROUPE_MESSAGE(troupe::map_message, "troupe.map");

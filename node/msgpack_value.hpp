@@ -4,8 +4,8 @@
 /// value whose C++ type the runtime does not know (a process's state, for sys::get_state).
 ///
 /// On the wire it is the value itself, not a byte string: a client in another language reads a
-/// state as it reads any other field. (cluster/admin_messages.hpp has the same idea as
-/// `packed_value`, for the admin's messages; node/ cannot see that module.)
+/// state as it reads any other field. The admin's messages use it too, as `packed_value`
+/// (cluster/admin_messages.hpp).
 
 #include <msgpack.hpp>
 #include <string>
