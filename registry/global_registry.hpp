@@ -46,7 +46,7 @@
 ///   and Horde: a name service that refused registrations during a partition would stop half
 ///   the cluster. The conflict is settled when the sides meet again.
 /// - A partial partition (A sees B and C, B and C do not see each other) can leave B and C with
-///   different views until one of them reconnects; see docs/registry_consistency.md.
+///   different views until the next periodic sync (below); see docs/registry_consistency.md.
 /// - Messages in flight to a lost peer are dropped; the sync on reconnection repairs that.
 /// - A replica that drops an entry because it loses a conflict, and later sees the winner
 ///   withdrawn, would miss the loser for good if its owner never met the winner. So every

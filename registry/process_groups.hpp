@@ -28,6 +28,10 @@
 /// cannot reach would only swallow its messages. After healing, the sync restores the rest.
 /// Membership is eventually consistent: a join is visible locally at once and on peers after
 /// one message. A process is a member of a group at most once (joining twice is a no-op).
+/// Unlike `global_registry` there is no periodic (anti-entropy) sync: with no conflicts nothing
+/// drops a live membership, so the sync when a peer comes up suffices; an announcement the
+/// transport refuses while the peer stays up waits for the next reconnection
+/// (docs/registry_consistency.md).
 ///
 /// Threading: every member is @threadsafe; reads are lock-free snapshot reads.
 /// Lifetime: destroy before the transport and the `actor_system`.
