@@ -3,6 +3,8 @@
 
 #include "troupe/transport/simulated_network.hpp"
 
+#include "troupe/transport/peer.hpp"
+
 #include "troupe/node/log.hpp"
 #include "troupe/node/system_messages.hpp"
 #include "troupe/transport/node_events.hpp"
@@ -288,14 +290,30 @@ envelope_ptr simulated_network::route(const pid& to, envelope_ptr e) {
 }
 
 bool simulated_network::send_to_name(std::string_view node, std::string_view name, envelope_ptr e) {
-  if (stopped_) return false;
+  return route_to_name(node, name, std::move(e)) == nullptr;
+}
+
+envelope_ptr simulated_network::route_to_name(std::string_view node, std::string_view name, envelope_ptr e) {
+  if (stopped_) return nullptr;  // a crashed or stopped node says nothing more
   peer_state* p = find_peer(node);
-  if (!p || !p->reachable) return false;
+  if (!p || !p->reachable) return e;
+  if (!e->type->encode) {
+    log()->error("message type '{}' is local-only and cannot be sent to '{}' on '{}'", e->type->name, name, node);
+    return e;
+  }
   msgpack::sbuffer frame;
   encode_message_head(frame, e->type->name);
   encode_message_tail(frame, name, *e);
+  if (e->type->signal) p->watches.outbound_to_name(*e);
   enqueue(*p, std::move(frame));
-  return true;
+  return nullptr;
+}
+
+std::vector<std::string> simulated_network::connected_nodes() const {
+  std::vector<std::string> out;
+  for (auto& [name, p] : peers_)
+    if (p->up && !is_hidden_node(name)) out.push_back(name);
+  return out;
 }
 
 envelope_ptr simulated_network::unreachable(const pid& to, envelope_ptr e) {
@@ -487,10 +505,7 @@ void simulated_network::on_message(in_session& in, const msgpack::object& f) {
   pid to = m.to;
   if (!m.to_name.empty()) {
     auto p = system_.whereis(m.to_name);
-    if (!p) {
-      system_.counters().dead_letters.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
+    if (!p) return system_.bounce_name(m.to_name, std::move(m.envelope));  // a monitor: DOWN noproc
     to = *p;
   }
   if (m.envelope->type->signal)

@@ -62,6 +62,8 @@ class simulated_network final : public network, public sim_endpoint {
   [[nodiscard]] bool connected(std::string_view node) const override;
   envelope_ptr route(const pid& to, envelope_ptr e) override;
   bool send_to_name(std::string_view node, std::string_view name, envelope_ptr e) override;
+  envelope_ptr route_to_name(std::string_view node, std::string_view name, envelope_ptr e) override;
+  [[nodiscard]] std::vector<std::string> connected_nodes() const override;
   void on_peer_event(std::function<void(const peer_event&)> handler) override;
   void monitor_nodes(const pid& subscriber, bool on) override;
   [[nodiscard]] std::vector<peer_info> peers() const override;

@@ -52,6 +52,22 @@ TEST(SimulatedNetworkTest, ACutLinkMakesAMonitorFireNoconnectionOnce) {
   EXPECT_EQ(m.reasons, "noconnection");
 }
 
+TEST(SimulatedNetworkTest, AMonitorByNameOfANameNobodyHoldsOnAPeerFiresNoproc) {
+  // Erlang monitor(process, {RegName, Node}): "If the process is not registered, a 'DOWN'
+  // message is sent immediately with reason noproc" — the simulated peer answers as io_thread does.
+  world w(6, {.nodes = 2});
+  w.run_for(300ms);
+  std::string reason;
+  std::string peer = w.at(1).name;
+  w.at(0).n->system().spawn([&reason, peer](actor& self) -> behavior {
+    self.monitor("nobody", peer);
+    return {[&reason](const down_msg& d) { reason = d.reason.to_string(); }};
+  });
+  w.run_for(100ms);
+  EXPECT_EQ(reason, exit_reason::noproc().to_string());
+  EXPECT_EQ(w.at(0).n->system().connected_nodes(), std::vector<std::string>{peer});
+}
+
 TEST(SimulatedNetworkTest, DuplicatedPacketsAreDroppedAndALostPacketBreaksTheConnection) {
   world w(4, {.nodes = 2});
   w.run_for(300ms);
