@@ -17,6 +17,7 @@
 /// to the call's own short-lived process, which is gone by then: a dead letter, never mail for
 /// the caller (OTP uses a middleman process for the same reason).
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
