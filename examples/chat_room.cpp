@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "examples/demo_cluster.hpp"
-#include "tools/troupe_node/demo_actors.hpp"
+#include "examples/demo_actors.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "tools/troupe_node/demo_actors.hpp"
+#include "examples/demo_actors.hpp"
 
 #include <chrono>
 #include <map>

@@ -1,7 +1,8 @@
 #pragma once
 /// @file
 /// The actor types the demos (examples/) start on troupe-node, and the messages they speak.
-/// The demos link this too, so both sides agree on the wire names.
+/// The demos link this too, so both sides agree on the wire names. It uses the public API only:
+/// the demos depend on the library, and troupe-node (a tool) on this file, not the other way.
 ///
 /// - `demo.pinger`: measures round trips. A call `demo.ping.run{target, count}` makes it send
 ///   `count` pings, one after the other, as calls to `target` (an `echo`, which answers with the

@@ -20,7 +20,7 @@
 #include "troupe/cluster/admin.hpp"
 #include "troupe/cluster/admin_messages.hpp"
 #include "examples/demo_cluster.hpp"
-#include "tools/troupe_node/demo_actors.hpp"
+#include "examples/demo_actors.hpp"
 
 namespace {
 

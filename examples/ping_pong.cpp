@@ -13,7 +13,7 @@
 
 #include "examples/demo_cluster.hpp"
 #include "troupe/node/spawner.hpp"
-#include "tools/troupe_node/demo_actors.hpp"
+#include "examples/demo_actors.hpp"
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include "troupe/app/node_app.hpp"
 #include "troupe/registry/cluster_services.hpp"
 #include "tools/troupe_node/builtin_actors.hpp"
-#include "tools/troupe_node/demo_actors.hpp"
+#include "examples/demo_actors.hpp"
 
 int main(int argc, char** argv) {
   troupe::node_app app("troupe-node");
