@@ -14,7 +14,7 @@ struct factory_registry {
   std::map<std::string, actor_factory> by_name;
 };
 
-factory_registry& registry() {
+factory_registry& factories() {
   static factory_registry r;
   return r;
 }
@@ -22,7 +22,7 @@ factory_registry& registry() {
 }  // namespace
 
 void register_actor_type(const std::string& name, actor_factory factory) {
-  auto& r = registry();
+  auto& r = factories();
   std::lock_guard lock(r.mutex);
   r.by_name[name] = std::move(factory);
 }
@@ -30,7 +30,7 @@ void register_actor_type(const std::string& name, actor_factory factory) {
 result<actor*> make_actor(const std::string& name, const msgpack::object& args) {
   actor_factory f;
   {
-    auto& r = registry();
+    auto& r = factories();
     std::lock_guard lock(r.mutex);
     auto it = r.by_name.find(name);
     if (it == r.by_name.end()) return fail(errc::not_found, "no actor type '" + name + "' on this node");
@@ -48,7 +48,7 @@ result<actor*> make_actor(const std::string& name, const msgpack::object& args) 
 }
 
 std::vector<std::string> actor_types() {
-  auto& r = registry();
+  auto& r = factories();
   std::lock_guard lock(r.mutex);
   std::vector<std::string> out;
   for (auto& [name, f] : r.by_name) out.push_back(name);

@@ -15,7 +15,7 @@ struct type_registry {
   std::unordered_map<std::string_view, const message_type*> by_name;
 };
 
-type_registry& registry() {
+type_registry& types() {
   static type_registry r;
   return r;
 }
@@ -25,14 +25,14 @@ type_registry& registry() {
 void destroy_envelope(envelope* e) noexcept { e->type->destroy(e); }
 
 const message_type* find_message_type(std::string_view name) noexcept {
-  auto& r = registry();
+  auto& r = types();
   std::shared_lock lock(r.mutex);
   auto it = r.by_name.find(name);
   return it == r.by_name.end() ? nullptr : it->second;
 }
 
 std::vector<const message_type*> registered_message_types() {
-  auto& r = registry();
+  auto& r = types();
   std::shared_lock lock(r.mutex);
   std::vector<const message_type*> out;
   for (auto& [name, t] : r.by_name) out.push_back(t);
@@ -40,7 +40,7 @@ std::vector<const message_type*> registered_message_types() {
 }
 
 const message_type& detail::add_message_type(const message_type& t) {
-  auto& r = registry();
+  auto& r = types();
   std::unique_lock lock(r.mutex);
   auto [it, inserted] = r.by_name.emplace(t.name, &t);
   if (!inserted && it->second != &t) {

@@ -63,6 +63,8 @@ class world {
   [[nodiscard]] duration elapsed() const noexcept { return clock_.now() - start_; }
   [[nodiscard]] std::size_t size() const noexcept { return members_.size(); }
   [[nodiscard]] member& at(std::size_t i) { return members_.at(i); }
+  /// Member i's slot on the wire (what `wire().faults(a, b)` takes).
+  [[nodiscard]] std::size_t slot(std::size_t i) { return wire_.slot_of(at(i).address); }
   [[nodiscard]] const std::vector<member>& members() const noexcept { return members_; }
 
   /// Starts node `i` (again): a new incarnation with a new creation, dialling every other node.

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "tests/support/driver.hpp"
 #include "tests/support/node_pair.hpp"
 #include "tests/support/test_messages.hpp"
 
@@ -9,10 +10,8 @@ namespace {
 using test::crash;
 using test::ping;
 using namespace std::chrono_literals;
+using test::spawn_crasher;
 
-pid spawn_crasher(actor_system& sys) {
-  return sys.spawn([](actor&) -> behavior { return {[](const crash& c) -> void { throw std::runtime_error(c.why); }}; });
-}
 
 class RemoteFailureTest : public ::testing::Test {
  protected:

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/eventually.hpp"
+#include "tests/support/driver.hpp"
 #include "tests/support/node_pair.hpp"
 #include "tests/support/test_messages.hpp"
 
@@ -10,10 +11,8 @@ namespace {
 
 using test::crash;
 using namespace std::chrono_literals;
+using test::spawn_crasher;
 
-pid spawn_crasher(actor_system& sys) {
-  return sys.spawn([](actor&) -> behavior { return {[](const crash& c) -> void { throw std::runtime_error(c.why); }}; });
-}
 
 /// Waits until `p` on its own node has `n` monitors on it (a remote monitor has landed there).
 bool watched_by(actor_system& sys, const pid& p, std::size_t n) {

@@ -10,6 +10,7 @@
 
 #include "troupe/node/behaviour/task.hpp"
 #include "tests/support/deterministic_fixture.hpp"
+#include "tests/support/driver.hpp"
 #include "tests/support/test_messages.hpp"
 
 namespace troupe {
@@ -17,8 +18,9 @@ namespace {
 
 using test::ping;
 using namespace std::chrono_literals;
+using test::describe;
+using test::spawn_driver;
 
-std::string describe(const result<int>& r) { return r ? std::to_string(*r) : to_string(r.error().code()); }
 
 std::vector<std::string> describe_all(const std::vector<result<int>>& rs) {
   std::vector<std::string> out;

@@ -16,11 +16,10 @@ using namespace std::chrono_literals;
 
 constexpr std::size_t n1 = 0, n2 = 1, n3 = 2, n4 = 3;  // member indices
 
-std::size_t slot(world& w, std::size_t i) { return w.wire().slot_of(w.at(i).address); }
 
 void cut(world& w, std::size_t a, std::size_t b, bool on) {
-  w.wire().faults(slot(w, a), slot(w, b)).cut = on;
-  w.wire().faults(slot(w, b), slot(w, a)).cut = on;
+  w.wire().faults(w.slot(a), w.slot(b)).cut = on;
+  w.wire().faults(w.slot(b), w.slot(a)).cut = on;
 }
 
 /// Steps until `done` holds or `limit` of virtual time has passed; whether it holds.

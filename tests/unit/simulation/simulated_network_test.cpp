@@ -11,7 +11,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::size_t slot(world& w, std::size_t i) { return w.wire().slot_of(w.at(i).address); }
 
 TEST(SimulatedNetworkTest, NodesOfAWorldConnectToEachOther) {
   world w(1, {.nodes = 3});
@@ -42,8 +41,8 @@ TEST(SimulatedNetworkTest, ACutLinkMakesAMonitorFireNoconnectionOnce) {
   pid target = w.at(1).n->system().spawn<placeholder>();
   pid watcher_pid = w.at(0).n->system().spawn<watcher>(w.log(), target);
   w.run_for(100ms);
-  w.wire().faults(slot(w, 0), slot(w, 1)).cut = true;
-  w.wire().faults(slot(w, 1), slot(w, 0)).cut = true;
+  w.wire().faults(w.slot(0), w.slot(1)).cut = true;
+  w.wire().faults(w.slot(1), w.slot(0)).cut = true;
   w.run_for(3s);
   ASSERT_EQ(w.log().monitors.size(), 1u);
   auto& m = w.log().monitors.begin()->second;
@@ -73,7 +72,7 @@ TEST(SimulatedNetworkTest, DuplicatedPacketsAreDroppedAndALostPacketBreaksTheCon
   w.run_for(300ms);
   pid receiver = w.at(1).n->system().spawn<stream_receiver>(w.log());
   pid sender = w.at(0).n->system().spawn<stream_sender>(w.log(), receiver, 5ms);
-  auto& f = w.wire().faults(slot(w, 0), slot(w, 1));
+  auto& f = w.wire().faults(w.slot(0), w.slot(1));
   f.duplicate = 0.2;
   f.drop = 0.01;
   w.run_for(3s);
@@ -105,7 +104,7 @@ TEST(SimulatedNetworkTest, APidOfACrashedIncarnationIsDeadForTheRestartedNode) {
 TEST(SimulatedNetworkTest, AMonitorQueuedWhileTheConnectionIsSetUpFiresNoconnectionWhenTheSetUpFails) {
   world w(6, {.nodes = 2});
   w.run_for(300ms);
-  w.wire().faults(slot(w, 0), slot(w, 1)).cut = true;  // n1's packets to n2 are lost
+  w.wire().faults(w.slot(0), w.slot(1)).cut = true;  // n1's packets to n2 are lost
   w.crash(1);
   w.run_for(2s);  // n1 has lost n2
   w.start(1);
@@ -125,7 +124,7 @@ TEST(SimulatedNetworkTest, AMonitorQueuedWhileTheConnectionIsSetUpFiresNoconnect
 TEST(SimulatedNetworkTest, AMonitorQueuedForAPeerThatRestartsBeforeTheHandshakeEndsFiresOnce) {
   world w(6, {.nodes = 2});
   w.run_for(300ms);
-  w.wire().faults(slot(w, 0), slot(w, 1)).cut = true;  // n1's packets to n2 are lost
+  w.wire().faults(w.slot(0), w.slot(1)).cut = true;  // n1's packets to n2 are lost
   w.crash(1);
   w.run_for(2s);  // n1 has lost n2
   w.start(1);
@@ -136,7 +135,7 @@ TEST(SimulatedNetworkTest, AMonitorQueuedForAPeerThatRestartsBeforeTheHandshakeE
   w.run_for(50ms);  // the monitor is queued for n2 (creation 2)
   w.crash(1);
   w.start(1);  // creation 3
-  w.wire().faults(slot(w, 0), slot(w, 1)).cut = false;
+  w.wire().faults(w.slot(0), w.slot(1)).cut = false;
   w.run_for(3s);  // n1's handshake ends, with the new incarnation
   ASSERT_TRUE(w.at(0).net->connected("n2"));
   ASSERT_EQ(w.log().monitors.size(), 1u);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tests/support/deterministic_fixture.hpp"
+#include "tests/support/driver.hpp"
 #include "tests/support/test_messages.hpp"
 
 namespace troupe {
@@ -16,19 +17,12 @@ namespace {
 using test::ping;
 using test::text;
 using namespace std::chrono_literals;
+using test::describe;
+using test::spawn_driver;
 
 using counter = agent<int>;
 
-/// A process that runs `body(self)` each time it gets a ping: the test's hands inside an actor.
-pid spawn_driver(actor_system& sys, std::function<void(actor&)> body, bool trap = false) {
-  return sys.spawn([body = std::move(body), trap](actor& self) -> behavior {
-    self.trap_exit(trap);
-    return {[&self, body](const ping&) { body(self); }, [](const exit_msg&) {}};
-  });
-}
 
-std::string describe(const result<int>& r) { return r ? std::to_string(*r) : to_string(r.error().code()); }
-std::string describe(const result<void>& r) { return r ? "ok" : to_string(r.error().code()); }
 
 class AgentTest : public test::deterministic_fixture {
  protected:

@@ -16,7 +16,7 @@ struct sleep_now {
 struct bump {
   MSGPACK_DEFINE();
 };
-struct count_is {
+struct bumps_so_far {
   int n = 0;
   MSGPACK_DEFINE(n);
 };
@@ -24,7 +24,7 @@ struct count_is {
 
 TROUPE_MESSAGE(hibernate_test::sleep_now, "hibernate_test.sleep_now");
 TROUPE_MESSAGE(hibernate_test::bump, "hibernate_test.bump");
-TROUPE_MESSAGE(hibernate_test::count_is, "hibernate_test.count_is");
+TROUPE_MESSAGE(hibernate_test::bumps_so_far, "hibernate_test.bumps_so_far");
 
 namespace troupe {
 namespace {
@@ -39,11 +39,11 @@ constexpr bool malloc_is_measurable = true;
 #endif
 
 /// Counts bumps; hibernates on sleep_now.
-class sleeper : public gen_server {
+class hibernating_counter : public gen_server {
  protected:
   behavior make_handlers() override {
     return {[this](const sleep_now&) -> void { hibernate(); },
-            [this](const bump&) { return count_is{++count_}; }};
+            [this](const bump&) { return bumps_so_far{++count_}; }};
   }
 
  private:
@@ -83,7 +83,7 @@ TEST_F(GenServerHibernateTest, HibernateGivesBackWhatABurstOfCallersLeftBehind) 
   // OTP hibernate: the process "discards its call stack" and its heap is garbage collected and
   // shrunk, so a server idle after a busy period holds only what its state needs.
   if (!malloc_is_measurable) GTEST_SKIP() << "heap figures need glibc's allocator";
-  auto server = start<sleeper>(sys);
+  auto server = start<hibernating_counter>(sys);
   ASSERT_TRUE(server);
   burst_of_watchers(*server, 10000);
   auto freed = freed_by_hibernate(*server);
@@ -97,7 +97,7 @@ TEST_F(GenServerHibernateTest, AServerWithNoBusyPastHasLittleToGiveBack) {
   // The honest baseline: the mailbox is intrusive (no spare capacity), so an idle server that
   // was never busy frees (almost) nothing; its state is its own and is kept.
   if (!malloc_is_measurable) GTEST_SKIP() << "heap figures need glibc's allocator";
-  auto server = start<sleeper>(sys);
+  auto server = start<hibernating_counter>(sys);
   ASSERT_TRUE(server);
   auto freed = freed_by_hibernate(*server);
   std::cout << "hibernate of a server never busy: " << freed << " bytes given back\n";
@@ -107,14 +107,14 @@ TEST_F(GenServerHibernateTest, AServerWithNoBusyPastHasLittleToGiveBack) {
 
 TEST_F(GenServerHibernateTest, AHibernatedServerHandlesTheNextMessageWithItsStateIntact) {
   // OTP: a hibernated process wakes on the next message and goes on with the same state.
-  auto server = start<sleeper>(sys);
+  auto server = start<hibernating_counter>(sys);
   ASSERT_TRUE(server);
   auto call_bump = [&] {
     auto e = make_envelope<bump>(probe.self(), bump{});
     e->correlation = sys.make_ref();
     sys.deliver(*server, std::move(e));
     run();
-    return probe->receive<count_is>(0s);
+    return probe->receive<bumps_so_far>(0s);
   };
   ASSERT_EQ(call_bump()->n, 1);
   burst_of_watchers(*server, 100);

@@ -8,6 +8,7 @@
 #include "troupe/node/behaviour/gen_server_call.hpp"
 #include "troupe/node/behaviour/start_link.hpp"
 #include "tests/support/deterministic_fixture.hpp"
+#include "tests/support/journal.hpp"
 #include "tests/support/test_messages.hpp"
 
 namespace gs_test {
@@ -54,24 +55,8 @@ namespace {
 
 using namespace gs_test;
 using namespace std::chrono_literals;
+using test::journal;
 
-/// What a counter did, shared with the test; guarded because threaded tests read it too.
-struct journal {
-  std::mutex mutex;
-  std::vector<std::string> lines;
-  void note(std::string s) {
-    std::lock_guard lock(mutex);
-    lines.push_back(std::move(s));
-  }
-  std::vector<std::string> all() {
-    std::lock_guard lock(mutex);
-    return lines;
-  }
-  bool has(const std::string& s) {
-    auto v = all();
-    return std::find(v.begin(), v.end(), s) != v.end();
-  }
-};
 
 /// How the counter's init behaves.
 enum class init_mode { ok, continue_after, fail, throws, ignore, trap_exits, idle_timeout };

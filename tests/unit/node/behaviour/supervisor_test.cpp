@@ -6,6 +6,7 @@
 
 #include "troupe/node/behaviour/start_link.hpp"
 #include "tests/support/deterministic_fixture.hpp"
+#include "tests/support/journal.hpp"
 #include "tests/support/test_messages.hpp"
 
 namespace sup_test {
@@ -32,19 +33,8 @@ namespace {
 
 using namespace sup_test;
 using namespace std::chrono_literals;
+using test::journal;
 
-struct journal {
-  std::mutex mutex;
-  std::vector<std::string> lines;
-  void note(std::string s) {
-    std::lock_guard lock(mutex);
-    lines.push_back(std::move(s));
-  }
-  std::vector<std::string> take() {
-    std::lock_guard lock(mutex);
-    return std::exchange(lines, {});
-  }
-};
 
 struct worker_opts {
   bool fail_init = false;

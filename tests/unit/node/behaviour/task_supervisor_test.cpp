@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tests/support/deterministic_fixture.hpp"
+#include "tests/support/driver.hpp"
 #include "tests/support/test_messages.hpp"
 
 namespace troupe {
@@ -14,15 +15,10 @@ namespace {
 using test::ping;
 using test::text;
 using namespace std::chrono_literals;
+using test::describe;
+using test::spawn_driver;
 
-/// A process that runs `body(self)` on each ping: the test's hands inside an actor.
-pid spawn_driver(actor_system& sys, std::function<void(actor&)> body) {
-  return sys.spawn([body = std::move(body)](actor& self) -> behavior {
-    return {[&self, body](const ping&) { body(self); }};
-  });
-}
 
-std::string describe(const result<int>& r) { return r ? std::to_string(*r) : to_string(r.error().code()); }
 
 // --- inside an actor, deterministic ---------------------------------------------------------------
 

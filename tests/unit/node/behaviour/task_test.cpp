@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tests/support/deterministic_fixture.hpp"
+#include "tests/support/driver.hpp"
 #include "tests/support/test_messages.hpp"
 
 namespace troupe {
@@ -16,17 +17,10 @@ namespace {
 using test::ping;
 using test::text;
 using namespace std::chrono_literals;
+using test::describe;
+using test::spawn_driver;
 
-/// A process that runs `body(self)` on each ping: the test's hands inside an actor.
-pid spawn_driver(actor_system& sys, std::function<void(actor&)> body, bool trap = false) {
-  return sys.spawn([body = std::move(body), trap](actor& self) -> behavior {
-    self.trap_exit(trap);
-    return {[&self, body](const ping&) { body(self); }, [](const exit_msg&) {}};
-  });
-}
 
-std::string describe(const result<int>& r) { return r ? std::to_string(*r) : to_string(r.error().code()); }
-std::string describe(const std::optional<result<int>>& r) { return r ? describe(*r) : "nothing"; }
 
 /// A latch the test opens: a task that waits on it is "still running" for as long as the test wants.
 struct gate {
