@@ -23,16 +23,25 @@ namespace troupe {
 inline constexpr duration default_call_timeout = std::chrono::seconds(5);
 
 namespace detail {
-/// Sends `req` as a call and waits; returns the reply envelope or the error.
+/// Sends `req` as a call and waits; returns the reply envelope or the error. Every blocking
+/// call (by pid, name or `via`; supervisor, pool and sys requests) goes through here. In
+/// deterministic mode it first runs the stepped executor until idle and then fails with
+/// `timeout` if no reply came: simulated time never passes by itself.
 result<envelope_ptr> blocking_call(actor_system& sys, const pid& to, envelope_ptr req, duration timeout);
+
+/// The reply's payload if it has the expected type, else `codec`.
+template <message Resp>
+result<Resp> unwrap_reply(result<envelope_ptr> r) {
+  if (!r) return std::unexpected(r.error());
+  if (!holds<Resp>(**r)) return fail(errc::codec, "reply has type '" + std::string((*r)->type->name) + "'");
+  return std::move(payload<Resp>(**r));
+}
 }  // namespace detail
 
 template <message Resp, message Req>
 result<Resp> call(actor_system& sys, const pid& to, Req&& req, duration timeout = default_call_timeout) {
-  auto r = detail::blocking_call(sys, to, make_envelope<std::remove_cvref_t<Req>>(pid{}, std::forward<Req>(req)), timeout);
-  if (!r) return std::unexpected(r.error());
-  if (!holds<Resp>(**r)) return fail(errc::codec, "reply has type '" + std::string((*r)->type->name) + "'");
-  return std::move(payload<Resp>(**r));
+  return detail::unwrap_reply<Resp>(
+      detail::blocking_call(sys, to, make_envelope<std::remove_cvref_t<Req>>(pid{}, std::forward<Req>(req)), timeout));
 }
 
 /// Calls a locally registered name; `noproc` if nothing has that name.

@@ -1,6 +1,6 @@
 #include "troupe/node/sys.hpp"
 
-#include "troupe/node/behaviour/gen_server_call.hpp"
+#include "troupe/node/call.hpp"
 
 namespace troupe::sys {
 namespace {
@@ -9,7 +9,7 @@ namespace {
 template <class Resp, class Req>
 result<Resp> ask(actor_system& system, const pid& p, Req req, duration timeout) {
   auto e = make_envelope<Req>(pid{}, std::move(req));
-  return troupe::detail::unwrap_reply<Resp>(troupe::detail::stepping_call(system, p, std::move(e), timeout));
+  return troupe::detail::unwrap_reply<Resp>(troupe::detail::blocking_call(system, p, std::move(e), timeout));
 }
 
 errc code_named(const std::string& name) {

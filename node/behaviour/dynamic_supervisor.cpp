@@ -9,7 +9,7 @@ dynamic_supervisor::dynamic_supervisor(dynamic_supervisor_flags flags)
                  dynamic_mode{flags.max_children}) {}
 
 result<void> dynamic_supervisor::terminate_child(actor_system& sys, const pid& sup, const pid& child, duration timeout) {
-  auto r = detail::unwrap_reply<supervisor_answer>(detail::stepping_call(
+  auto r = detail::unwrap_reply<supervisor_answer>(detail::blocking_call(
       sys, sup, make_envelope<supervisor_terminate_child>(pid{}, supervisor_terminate_child{{}, child}), timeout));
   if (!r) return std::unexpected(r.error());
   if (!r->value) return std::unexpected(r->value.error());

@@ -22,17 +22,6 @@
 namespace troupe {
 
 namespace detail {
-/// A blocking call that, in deterministic mode, first runs the stepped executor until idle
-/// (then fails with `timeout` if no reply came), and otherwise is `detail::blocking_call`.
-result<envelope_ptr> stepping_call(actor_system& sys, const pid& to, envelope_ptr req, duration timeout);
-
-template <message Resp>
-result<Resp> unwrap_reply(result<envelope_ptr> r) {
-  if (!r) return std::unexpected(r.error());
-  if (!holds<Resp>(**r)) return fail(errc::codec, "reply has type '" + std::string((*r)->type->name) + "'");
-  return std::move(payload<Resp>(**r));
-}
-
 inline std::optional<pid> resolve(const via& v) {
   return v.service ? v.service->whereis(v.name) : std::nullopt;
 }
@@ -44,7 +33,7 @@ result<Resp> call(actor_system& sys, const via& v, Req&& req, duration timeout =
   auto p = detail::resolve(v);
   if (!p) return fail(errc::noproc, "no process is registered as '" + v.name + "'");
   auto e = make_envelope<std::remove_cvref_t<Req>>(pid{}, std::forward<Req>(req));
-  return detail::unwrap_reply<Resp>(detail::stepping_call(sys, *p, std::move(e), timeout));
+  return detail::unwrap_reply<Resp>(detail::blocking_call(sys, *p, std::move(e), timeout));
 }
 
 template <message T>

@@ -199,7 +199,7 @@ namespace {
 template <class Req>
 result<supervisor_answer> ask(actor_system& sys, const pid& sup, Req req, duration timeout) {
   return detail::unwrap_reply<supervisor_answer>(
-      detail::stepping_call(sys, sup, make_envelope<Req>(pid{}, std::move(req)), timeout));
+      detail::blocking_call(sys, sup, make_envelope<Req>(pid{}, std::move(req)), timeout));
 }
 
 result<pid> flatten(result<supervisor_answer> r) {
@@ -228,13 +228,13 @@ result<void> supervisor::delete_child(actor_system& sys, const pid& sup, const s
 }
 result<std::vector<child_info>> supervisor::which_children(actor_system& sys, const pid& sup, duration timeout) {
   auto r = detail::unwrap_reply<supervisor_children>(
-      detail::stepping_call(sys, sup, make_envelope<supervisor_which_children>(pid{}), timeout));
+      detail::blocking_call(sys, sup, make_envelope<supervisor_which_children>(pid{}), timeout));
   if (!r) return std::unexpected(r.error());
   return std::move(r->children);
 }
 result<child_counts> supervisor::count_children(actor_system& sys, const pid& sup, duration timeout) {
   auto r = detail::unwrap_reply<supervisor_counts>(
-      detail::stepping_call(sys, sup, make_envelope<supervisor_count_children>(pid{}), timeout));
+      detail::blocking_call(sys, sup, make_envelope<supervisor_count_children>(pid{}), timeout));
   if (!r) return std::unexpected(r.error());
   return r->counts;
 }
@@ -244,7 +244,7 @@ result<child_spec> supervisor::get_childspec(actor_system& sys, const pid& sup, 
 }
 result<child_spec> supervisor::ask_childspec(actor_system& sys, const pid& sup, supervisor_get_childspec req, duration timeout) {
   auto r = detail::unwrap_reply<supervisor_childspec>(
-      detail::stepping_call(sys, sup, make_envelope<supervisor_get_childspec>(pid{}, std::move(req)), timeout));
+      detail::blocking_call(sys, sup, make_envelope<supervisor_get_childspec>(pid{}, std::move(req)), timeout));
   if (!r) return std::unexpected(r.error());
   return std::move(r->spec);
 }

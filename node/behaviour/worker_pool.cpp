@@ -139,7 +139,7 @@ worker_pool_status worker_pool::tally() const {
 
 result<pid> worker_pool::checkout(actor_system& sys, const pid& pool, const pid& owner, duration timeout, bool block) {
   auto req = make_envelope<detail::pool_checkout>(pid{}, detail::pool_checkout{owner, timeout, block});
-  auto r = detail::unwrap_reply<detail::pool_checkout_reply>(detail::stepping_call(sys, pool, std::move(req), timeout + reply_margin));
+  auto r = detail::unwrap_reply<detail::pool_checkout_reply>(detail::blocking_call(sys, pool, std::move(req), timeout + reply_margin));
   if (!r) return std::unexpected(r.error());
   return std::move(r->worker);
 }
@@ -150,7 +150,7 @@ void worker_pool::checkin(actor_system& sys, const pid& pool, const pid& worker)
 
 result<worker_pool_status> worker_pool::status(actor_system& sys, const pid& pool) {
   auto req = make_envelope<detail::pool_status_request>(pid{});
-  auto r = detail::unwrap_reply<detail::pool_status_reply>(detail::stepping_call(sys, pool, std::move(req), default_call_timeout));
+  auto r = detail::unwrap_reply<detail::pool_status_reply>(detail::blocking_call(sys, pool, std::move(req), default_call_timeout));
   if (!r) return std::unexpected(r.error());
   return r->status;
 }
