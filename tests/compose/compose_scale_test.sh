@@ -181,10 +181,10 @@ echo "  meanwhile a lookup of the dead replica's name ($victim_name) took ${look
 [ "$after_ping_max" -lt 3000000 ] || fail "a round trip between the survivors took ${after_ping_max} us after the kill"
 for pair in "$a:$b_name" "$b:$a_name"; do
   c=${pair%%:*} other=${pair#*:}
-  ! docker logs "$c" 2>&1 | grep -q "lost node '$other'" || fail "$(node_name "$c") lost $other after the kill"
+  ! docker logs "$c" 2>&1 | grep "lost node '$other'" >/dev/null || fail "$(node_name "$c") lost $other after the kill"
 done
 echo "  neither survivor lost the other"
-ctl "$a" members 2>/dev/null | grep -q "^$victim_name .* down " || { ctl "$a" members || true; fail "$a_name does not see $victim_name down"; }
+ctl "$a" members 2>/dev/null | grep "^$victim_name .* down " >/dev/null || { ctl "$a" members || true; fail "$a_name does not see $victim_name down"; }
 lost_line=$(docker logs "$a" 2>&1 | grep -m1 "lost node '$victim_name'" || true)
 echo "  $a_name sees $victim_name down: ${lost_line:-(no log line)}"
 
