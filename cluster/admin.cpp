@@ -1,5 +1,6 @@
 #include "troupe/cluster/admin.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <thread>
@@ -7,6 +8,7 @@
 #include "troupe/cluster/admin_metrics.hpp"
 #include "troupe/cluster/global_snapshot.hpp"
 #include "troupe/cluster/global_supervisor.hpp"
+#include "troupe/cluster/membership.hpp"
 #include "troupe/cluster/node.hpp"
 #include "troupe/node/call.hpp"
 #include "troupe/node/log.hpp"
@@ -68,6 +70,7 @@ class admin final : public actor {
         [this](const admin_start_child& m) { return start_child(m); },
         [this](const admin_stop_child& m) { return stop_child(m); },
         [this](const admin_drain&) { return drain(); },
+        [this](const admin_down& m) { return down(m.node); },
         [this](const admin_metrics&) { return collect_metrics(node_, options_.supervisor); },
     };
   }
@@ -248,6 +251,22 @@ class admin final : public actor {
     if (!options_.drain) return failed("this node cannot be drained from here (no drain hook)");
     log()->info("drain requested through the admin process");
     options_.drain();
+    return {};
+  }
+
+  admin_done down(const std::string& name) {
+    if (name == system().node_name()) return failed("a node cannot remove itself; drain it instead");
+    auto members = node_.membership().members();
+    auto m = std::ranges::find_if(members, [&](const member& x) { return x.name == name; });
+    if (m == members.end()) return failed("no member named '" + name + "' on " + system().node_name());
+    if (m->state == member_state::up || m->state == member_state::suspect)
+      return failed("member '" + name + "' is " + to_string(m->state) + " on " + system().node_name() +
+                    "; down removes only a member that is down (stop it, or drain it)");
+    if (m->state == member_state::left) return {};  // removed already, or left by itself
+    auto membership = system().whereis("troupe.membership");
+    if (!membership) return failed("this node runs no membership process");
+    log()->info("down '{}' requested through the admin process", name);
+    send(*membership, remove_member{name});
     return {};
   }
 

@@ -244,6 +244,14 @@ struct admin_drain {
   MSGPACK_DEFINE();
 };
 
+/// Removes `node`, a member that is down, from the cluster for good: no node counts it toward
+/// quorum any more (cluster/membership.hpp, Down). Refused for a member that is up here, for
+/// this node itself and for a name that is no member. Replies `admin_done`.
+struct admin_down {
+  std::string node;
+  MSGPACK_DEFINE(node);
+};
+
 // --- metrics (cluster/admin_metrics.hpp; the management endpoint's /metrics) ----------------
 
 /// The node's counters and gauges; replies `admin_metrics_reply`.
@@ -296,3 +304,4 @@ TROUPE_MESSAGE(troupe::admin_children_reply, "troupe.admin.children_reply");
 TROUPE_MESSAGE(troupe::admin_start_child, "troupe.admin.start_child");
 TROUPE_MESSAGE(troupe::admin_stop_child, "troupe.admin.stop_child");
 TROUPE_MESSAGE(troupe::admin_drain, "troupe.admin.drain");
+TROUPE_MESSAGE(troupe::admin_down, "troupe.admin.down");

@@ -64,15 +64,20 @@ void server::reconcile() {
   publish();
 }
 
+std::size_t server::counted_members() const {
+  std::size_t n = 1;  // this node
+  for (auto& m : known_) n += !left_.contains(m);
+  return n;
+}
+
 bool server::quorum_enabled() const {
-  const std::size_t total = 1 + known_.size() - left_.size();  // members not left, this node included
+  const std::size_t total = counted_members();
   return options_.quorum == quorum_mode::on || (options_.quorum == quorum_mode::automatic && total >= 3);
 }
 
 bool server::quorum_ok() const {
   if (!quorum_enabled()) return true;
-  const std::size_t total = 1 + known_.size() - left_.size();
-  return view().size() * 2 > total;
+  return view().size() * 2 > counted_members();
 }
 
 bool server::view_agreed(const std::vector<std::string>& reachable) const {
@@ -102,7 +107,7 @@ bool server::may_start(const std::vector<std::string>& members) const {
   // for this count, ahead is the safe side.
   std::size_t shared_total = 0;
   for (auto& m : node_.membership().members()) shared_total += m.state != member_state::left;
-  const std::size_t total = std::max(1 + known_.size() - left_.size(), shared_total);
+  const std::size_t total = std::max(counted_members(), shared_total);
   // A fresh node's count of members is only what it has heard of so far: it waits out the
   // grace (found by the simulation: a restarted node synced with its first peer, counted two
   // members, and started a child another node ran).

@@ -99,6 +99,9 @@ class server final : public actor {
 
   // Ownership.
   void reconcile();
+  /// Members quorum counts: this node and every peer an event named, except those that left
+  /// (said BYE, or were removed by an operator's down).
+  [[nodiscard]] std::size_t counted_members() const;
   [[nodiscard]] bool quorum_ok() const;
   [[nodiscard]] bool quorum_enabled() const;
   /// This node and the reachable, synced peers (quorum counts these).

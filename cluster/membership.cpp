@@ -119,6 +119,7 @@ class membership_process final : public actor {
         [this](const detail::gossip_tick&) { on_tick(); },
         [this](const member_gossip& g) { on_gossip(g); },
         [this](const subscribe_members& s) { on_subscribe(s.subscriber); },
+        [this](const remove_member& r) { remove(r.name); },
         [this](const down_msg& d) { std::erase(subscribers_, d.who); },
     };
   }
@@ -201,6 +202,21 @@ class membership_process final : public actor {
         publish(&it->second);
       }
     }
+  }
+
+  /// An operator's down: a member that is down here leaves the cluster, everywhere (gossip).
+  void remove(const std::string& name) {
+    auto it = members_.find(name);
+    if (it == members_.end() || it->second.self) return (void)log()->warn("down: no member named '{}'", name);
+    auto& m = it->second;
+    if (m.state == member_state::left) return;
+    if (m.state == member_state::up || m.state == member_state::suspect)
+      return (void)log()->warn("down: member '{}' is {} here; only a member that is down is removed", name, to_string(m.state));
+    m.state = member_state::left;
+    log()->warn("member '{}' removed from the cluster by an operator (down)", name);
+    publish(&m);
+    for (auto& [peer, p] : members_)
+      if (!p.self && (p.state == member_state::up || p.state == member_state::suspect)) gossip_to(peer);
   }
 
   void on_subscribe(const pid& who) {

@@ -16,9 +16,14 @@
 ///   so when a partition heals the connections return and views merge by themselves.
 /// - Leave: a stopping node says BYE; peers mark it `left` and stop redialling it. A restarted
 ///   node (new creation) replaces its old self as soon as it connects.
+/// - Down (an operator's `troupectl down NODE`): a member that is down here is marked `left`
+///   and the gossip carries it to every node, so a member that died and never came back stops
+///   counting toward quorum. A member that is up is never removed. If the removed node comes
+///   back (restarted, or a partition healed), it is a member again as soon as it connects.
 /// - Quorum: this node has quorum when the members it sees `up` (itself included) are more than
 ///   half of all members not `left`. The global supervisor relies on it to stop its children on
-///   the minority side of a partition.
+///   the minority side of a partition. A member that died for good counts until an operator
+///   removes it (Down).
 ///
 /// Why not SWIM's indirect probes: with a full mesh every node already hears from every other
 /// directly, and a node cut off from one peer but not others is exactly what partition tests
@@ -71,6 +76,13 @@ class membership_view {
 /// Starts the membership process of a node; `view` must outlive it.
 pid start_membership(actor_system& sys, transport::network& net, membership_view& view, membership_config config = {});
 
+/// Asks the membership process to remove `name`, a member that is down here, from the cluster
+/// (see Down above). Ignored, with a warning, if the member is up or unknown.
+struct remove_member {
+  std::string name;
+  MSGPACK_DEFINE(name);
+};
+
 /// Asks the membership process to send `subscriber` a member_event for every change (and one
 /// for every current member at once).
 struct subscribe_members {
@@ -81,3 +93,4 @@ struct subscribe_members {
 }  // namespace troupe
 
 TROUPE_MESSAGE(troupe::subscribe_members, "troupe.membership.subscribe");
+TROUPE_MESSAGE(troupe::remove_member, "troupe.membership.remove");

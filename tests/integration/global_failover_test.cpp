@@ -158,6 +158,68 @@ TEST_F(GlobalFailoverTest, ChildrenOfAKilledOwnerRunAgainExactlyOnceOnSurvivorsA
   EXPECT_TRUE(cluster->duplicates().empty());
 }
 
+/// What node i says of `node`'s state ("up", "down", "left", ...); empty if it does not know it.
+std::string state_seen(troupe_cluster& c, std::size_t i, const std::string& node) {
+  auto r = c.ask<admin_members_reply>(i, admin_members{});
+  if (r)
+    for (auto& m : r->members)
+      if (m.name == node) return m.state;
+  return {};
+}
+
+// Akka's `down`: a member that died for good is removed by an operator and stops counting toward
+// quorum everywhere. Without it, three nodes with a dead one and a fourth joining count 2 of 4
+// (no quorum: every child stops), and losing the fourth again leaves 2 of 4 for good.
+TEST_F(GlobalFailoverTest, ADeadMemberRemovedWithDownNoLongerCountsTowardQuorum) {
+  ASSERT_NO_FATAL_FAILURE(start(3, 6));
+  const std::string dead = cluster->name(2);
+  cluster->kill(2);
+  ASSERT_TRUE(settle_sampling_duplicates()) << "the children of the killed node did not run again";
+  ASSERT_TRUE(troupe_cluster::eventually([&] { return state_seen(*cluster, 1, dead) == "down"; }, settle_timeout));
+
+  auto refused = cluster->ask<admin_done>(0, admin_down{cluster->name(1)});
+  ASSERT_TRUE(refused);
+  EXPECT_FALSE(refused->ok) << "a member that is up must not be removed";
+  EXPECT_NE(refused->error.find("is up"), std::string::npos) << refused->error;
+  auto removed = cluster->ask<admin_done>(0, admin_down{dead});
+  ASSERT_TRUE(removed);
+  ASSERT_TRUE(removed->ok) << removed->error;
+  // Node 0 removed it; node 1 learns it from the gossip.
+  ASSERT_TRUE(troupe_cluster::eventually([&] { return state_seen(*cluster, 1, dead) == "left"; }, settle_timeout));
+
+  // A fourth node joins: no child stops or restarts meanwhile (rebalancing is off by default,
+  // so every child keeps its process).
+  auto running = [&] {  // id -> pid, as nodes 0 and 1 say
+    test::own_children_map out;
+    for (std::size_t i : {0u, 1u})
+      if (auto own = cluster->own_children(i)) out.insert(own->begin(), own->end());
+    return out;
+  };
+  const auto before = where;
+  const auto own_before = running();
+  ASSERT_EQ(own_before.size(), ids.size());
+  auto fourth = cluster->add_node();
+  ASSERT_TRUE(fourth) << fourth.error().message();
+  ASSERT_TRUE(settle_sampling_duplicates());
+  EXPECT_EQ(running(), own_before) << "a child stopped or restarted while the fourth node joined";
+  EXPECT_EQ(where, before);
+
+  // Losing the fourth leaves 2 of 3 counted members: a majority, so its child runs again on
+  // one of the others (a restart needs quorum; 2 of 4 would have none).
+  const std::string fourth_name = cluster->name(*fourth);
+  ids.push_back("on-fourth");
+  auto placed = cluster->start_child(0, admin_start_child{.id = "on-fourth", .type = "counter",
+                                                          .args = troupe_cluster::pack(std::int64_t{0}),
+                                                          .name = "on-fourth", .preferred = {fourth_name}});
+  ASSERT_TRUE(placed) << placed.error().message();
+  ASSERT_TRUE(troupe_cluster::eventually([&] { return cluster->settled(ids, &where) && where["on-fourth"] == fourth_name; },
+                                         settle_timeout));
+  cluster->kill(*fourth);
+  ASSERT_TRUE(settle_sampling_duplicates()) << "no quorum after losing the fourth node: the removed member still counts";
+  EXPECT_TRUE(duplicated.empty());
+  for (auto& [id, n] : where) EXPECT_TRUE(n == cluster->name(0) || n == cluster->name(1)) << id << " on " << n;
+}
+
 TEST_F(GlobalFailoverTest, APausedOwnersStaleCopiesStopAfterItResumes) {
   ASSERT_NO_FATAL_FAILURE(start(3, 6));
   const auto victim = busiest();

@@ -72,15 +72,38 @@ class troupe_cluster {
   result<void> start() {
     if (auto r = client_.start(); !r) return r;
     static std::atomic<int> clusters{0};
-    const std::string prefix = "g" + std::to_string(::getpid()) + "c" + std::to_string(clusters++) + "n";
+    prefix_ = "g" + std::to_string(::getpid()) + "c" + std::to_string(clusters++) + "n";
     for (std::size_t i = 0; i < options_.nodes; ++i) {
-      members_.push_back(member{.name = prefix + std::to_string(i)});
+      members_.push_back(member{.name = prefix_ + std::to_string(i)});
       if (auto r = launch(i); !r) return r;
       if (i == 0 && !read_ready(0)) return fail(errc::timeout, "node 0 did not print its ready line");
     }
     for (std::size_t i = 1; i < members_.size(); ++i)
       if (!read_ready(i)) return fail(errc::timeout, "node " + std::to_string(i) + " did not print its ready line");
     return connect_all();
+  }
+
+  /// Starts one more node, seeded with the first live member, and waits until every live
+  /// member sees it up. Returns its index.
+  result<std::size_t> add_node() {
+    const std::size_t i = members_.size();
+    members_.push_back(member{.name = prefix_ + std::to_string(i)});
+    if (auto r = launch(i); !r) return std::unexpected(r.error());
+    if (!read_ready(i)) return fail(errc::timeout, "node " + std::to_string(i) + " did not print its ready line");
+    auto t = client_.connect(members_[i].address);
+    if (!t) return std::unexpected(t.error());
+    members_[i].admin = *t;
+    const bool seen = eventually(
+        [&] {
+          for (auto j : live()) {
+            auto up = up_members(j);
+            if (!up || !up->contains(members_[i].name)) return false;
+          }
+          return true;
+        },
+        options_.start_timeout);
+    if (!seen) return fail(errc::timeout, "not every live member saw node " + std::to_string(i) + " up");
+    return i;
   }
 
   /// Drives nodes someone else started (name, address), e.g. netlab's; signals are not
@@ -271,7 +294,11 @@ class troupe_cluster {
     auto& m = members_[i];
     std::vector<std::string> argv{options_.binary, "--name", m.name, "--listen", "tcp://127.0.0.1:*", "--cookie",
                                   options_.cookie, "--profile", options_.profile, "--log-level", "warn"};
-    if (i > 0) argv.insert(argv.end(), {"--seeds", members_[0].address});
+    for (std::size_t j = 0; j < i; ++j)  // the first live member is the seed
+      if (members_[j].live) {
+        argv.insert(argv.end(), {"--seeds", members_[j].address});
+        break;
+      }
     argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
     m.process = std::make_unique<child_process>(std::move(argv));
     if (m.process->pid() <= 0) return fail(errc::invalid_argument, "cannot start " + options_.binary);
@@ -320,6 +347,7 @@ class troupe_cluster {
 
   troupe_cluster_options options_;
   ctl::admin_client client_;
+  std::string prefix_;  ///< of the node names: unique per process and cluster
   std::vector<member> members_;
 };
 

@@ -77,6 +77,13 @@ int members(context& c) {
   return r ? print_members(c, *r) : exit_unreachable;
 }
 
+int down(context& c, const std::string& node) {
+  auto r = ask<admin_done>(c, admin_down{node});
+  if (!r) return exit_unreachable;
+  if (r->ok && !c.json) std::cout << node << ": removed from the cluster\n";
+  return done_or_report(*r, c);
+}
+
 int whereis(context& c, const std::string& name) {
   auto r = ask<admin_whereis_reply>(c, admin_whereis{name});
   if (!r) return exit_unreachable;

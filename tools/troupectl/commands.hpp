@@ -31,6 +31,8 @@ struct message_args {
 };
 
 int members(context& c);
+/// Removes NODE, a member that is down, from the cluster (admin_down).
+int down(context& c, const std::string& node);
 int whereis(context& c, const std::string& name);
 int names(context& c);
 int groups(context& c);

@@ -50,6 +50,9 @@ void add_message_options(CLI::App* sub, cli& o) {
 std::map<CLI::App*, std::function<int(context&)>> declare(CLI::App& app, cli& o) {
   std::map<CLI::App*, std::function<int(context&)>> run;
   run[command(app, o, "members", "the members as the node sees them")] = [](context& c) { return members(c); };
+  auto* dn = command(app, o, "down", "remove NODE, a member that is down for good, from the cluster (it stops counting toward quorum)");
+  dn->add_option("node", o.member, "the member to remove")->required();
+  run[dn] = [&o](context& c) { return down(c, o.member); };
   auto* w = command(app, o, "whereis", "the pid registered under NAME");
   w->add_option("name", o.name)->required();
   run[w] = [&o](context& c) { return whereis(c, o.name); };
