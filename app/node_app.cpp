@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "troupe/app/link_faults_service.hpp"
+#include "troupe/app/listen_check.hpp"
 #include "troupe/app/node_flags.hpp"
 #include "troupe/cluster/management_endpoint.hpp"
 #include "troupe/cluster/node.hpp"
@@ -111,6 +112,10 @@ int node_app::impl::serve(app::node_flags flags) {
       return 2;
     }
     http = *parsed;
+    if (auto busy = app::port_in_use(http->address, std::to_string(http->port))) {
+      say("--http: " + *busy);
+      return 2;
+    }
   }
   // One name, one node: a peer that says a live member holds our name stops this node (exit 1).
   auto fatal = std::make_shared<fatal_reason>();

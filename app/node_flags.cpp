@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "troupe/app/host_identity.hpp"
+#include "troupe/app/listen_check.hpp"
 #include "troupe/cluster/seed_resolver.hpp"
 #include "troupe/version.hpp"
 
@@ -103,6 +104,14 @@ std::optional<std::string> apply(node_flags& f, const raw_flags& r) {
   auto& t = f.config.transport;
   t = r.profile == "aggressive" ? transport::transport_config::aggressive() : transport::transport_config::defaults();
   if (!r.listen.empty()) t.listen = r.listen;
+  if (auto problem = listen_address_problem(t.listen)) return "--listen: " + *problem;
+  if (!r.advertise.empty() && r.advertise != "auto")
+    if (auto problem = listen_address_problem(r.advertise)) return "--advertise: " + *problem;
+  {
+    auto hostport = std::string_view(t.listen).substr(6);  // after tcp://
+    auto colon = hostport.rfind(':');
+    if (auto busy = port_in_use(hostport.substr(0, colon), hostport.substr(colon + 1))) return "--listen: " + *busy;
+  }
   t.advertise = r.advertise;
   if (!r.cookie.empty()) t.cookie = r.cookie;
   t.curve = r.curve;

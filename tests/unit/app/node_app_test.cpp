@@ -3,6 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <array>
 #include <string>
 #include <vector>
@@ -50,12 +55,35 @@ TEST(NodeAppTest, ATypeAlreadyRegisteredInTheProcessIsAMistakeToo) {
 }
 
 /// Each bad value exits 2 before anything starts, with a message naming the flag.
+/// A TCP listener on 127.0.0.1 (a port another process holds), closed when it goes.
+struct busy_port {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  std::uint16_t port = 0;
+  busy_port() {
+    sockaddr_in at{};
+    at.sin_family = AF_INET;
+    at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof at;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&at), sizeof at) == 0 && ::listen(fd, 1) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&at), &size) == 0)
+      port = ntohs(at.sin_port);
+  }
+  ~busy_port() { ::close(fd); }
+};
+
 TEST(NodeAppTest, BadFlagValuesExitWithStatusTwoAndNameTheFlag) {
+  busy_port busy;
+  ASSERT_NE(busy.port, 0) << "could not listen on 127.0.0.1";
   struct bad_case {
     std::vector<std::string> args;
     std::string named;
   };
   const std::vector<bad_case> cases = {
+      {{"--name", "n1", "--listen", "127.0.0.1:7100"}, "--listen"},
+      {{"--name", "n1", "--listen", "tcp://127.0.0.1:seventy"}, "--listen"},
+      {{"--name", "n1", "--listen", "tcp://127.0.0.1:70000"}, "--listen"},
+      {{"--name", "n1", "--listen", "tcp://127.0.0.1:" + std::to_string(busy.port)}, "--listen"},
+      {{"--name", "n1", "--advertise", "10.0.0.1:7100"}, "--advertise"},
       {{}, "--name"},
       {{"--name", "n1", "--log-level", "verbose"}, "--log-level"},
       {{"--name", "n1", "--cookie-file", "/nonexistent/cookie"}, "--cookie-file"},
@@ -77,6 +105,16 @@ TEST(NodeAppTest, BadFlagValuesExitWithStatusTwoAndNameTheFlag) {
     EXPECT_EQ(parsed.exit_status, 2) << c.named;
     EXPECT_NE(err.find(c.named), std::string::npos) << "the message does not name " << c.named << ": " << err;
   }
+}
+
+TEST(NodeAppTest, AnHttpPortInUseStopsTheStartWithStatusTwoBeforeTheNodeStarts) {
+  busy_port busy;
+  ASSERT_NE(busy.port, 0) << "could not listen on 127.0.0.1";
+  node_app app("test-node");
+  auto [status, err] = run(app, {"--name", "n1", "--http", "127.0.0.1:" + std::to_string(busy.port)});
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(err.find("--http: port " + std::to_string(busy.port)), std::string::npos) << err;
+  EXPECT_EQ(err.find(" ready on "), std::string::npos) << "the node started: " << err;
 }
 
 TEST(NodeAppTest, VersionPrintsTheLibraryVersionAndExitsZero) {
