@@ -17,6 +17,7 @@
 #include "troupe/cluster/node.hpp"
 #include "troupe/version.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/node_pair.hpp"
 
@@ -28,15 +29,10 @@ using nlohmann::json;
 
 constexpr const char* cookie = "http-cookie";
 
-/// Polls `pred` until it holds or `timeout` passes.
+/// Polls `pred` until it holds or `timeout` passes (tests/support/eventually.hpp).
 template <class P>
 bool eventually(P pred, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(20ms);  // polling interval of a deadline wait
-  }
-  return true;
+  return test::eventually(std::move(pred), timeout, 20ms);
 }
 
 json parse(const std::string& text) { return json::parse(text, nullptr, false); }

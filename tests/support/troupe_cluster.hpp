@@ -26,6 +26,7 @@
 
 #include "troupe/cluster/admin_messages.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/eventually.hpp"
 #include "tools/troupe_node/builtin_actors.hpp"
 #include "tools/troupectl/admin_client.hpp"
 
@@ -274,12 +275,7 @@ class troupe_cluster {
   /// in place of synchronisation: the processes are outside this one).
   template <class P>
   static bool eventually(P pred, std::chrono::milliseconds timeout, std::chrono::milliseconds every = std::chrono::milliseconds(10)) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!pred()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(every);
-    }
-    return true;
+    return test::eventually(std::move(pred), timeout, every);
   }
 
   template <class T>
