@@ -273,7 +273,7 @@ class actor {
   void arm_receive_timer(duration after);
   void disarm_receive_timeout();
 
-  // sys (actor_sys.cpp): requests answered by the runtime, suspension and the trace.
+  // sys (sys_runtime.cpp): requests answered by the runtime, suspension and the trace.
   void set_state_access(detail::state_access access);
   detail::sys_support& sys_support();
   void note_high_water() noexcept;
