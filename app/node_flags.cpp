@@ -41,7 +41,7 @@ std::optional<std::string> read_cookie_file(const std::string& path, std::string
 struct raw_flags {
   std::string listen, advertise, cookie, cookie_file, seeds, profile = "default";
   bool curve = false;
-  int heartbeat_ms = 0, peer_timeout_ms = 0, drain_timeout_ms = 15000, seeds_refresh_ms = 5000;
+  int heartbeat_ms = 0, peer_timeout_ms = 0, drain_timeout_ms = 15000, seeds_refresh_ms = 5000, auto_down_ms = 0;
   std::size_t max_queued_mb = 0;
 };
 
@@ -56,6 +56,9 @@ void add_options(CLI::App& app, node_flags& f, raw_flags& r) {
       ->envname("TROUPE_SEEDS");
   app.add_option("--seeds-refresh-ms", r.seeds_refresh_ms, "how often dns: seeds are resolved again")
       ->envname("TROUPE_SEEDS_REFRESH_MS")->check(CLI::Range(1, 86400000));
+  app.add_option("--auto-down-ms", r.auto_down_ms,
+                 "remove a member down this long, decided only where a majority is seen (0: off, use troupectl down)")
+      ->envname("TROUPE_AUTO_DOWN_MS")->check(CLI::Range(0, 86400000));
   app.add_option("--cookie", r.cookie, "shared secret")->envname("TROUPE_COOKIE");
   app.add_option("--cookie-file", r.cookie_file, "file whose first line is the cookie")->envname("TROUPE_COOKIE_FILE");
   app.add_flag("--curve", r.curve, "encrypt connections (CurveZMQ, keys from the cookie)")->envname("TROUPE_CURVE");
@@ -92,6 +95,7 @@ std::optional<std::string> apply_discovery(node_flags& f, const raw_flags& r) {
   for (const auto& seed : f.config.seeds)
     if (auto parsed = parse_seed(seed); !parsed) return "--seeds: " + parsed.error().context();
   f.config.membership.seed_refresh_interval = std::chrono::milliseconds(r.seeds_refresh_ms);
+  f.config.membership.auto_down_after = std::chrono::milliseconds(r.auto_down_ms);
   if (r.advertise != "auto") return std::nullopt;
   auto advertised = auto_advertise(f.config.transport.listen);
   if (!advertised) return "--advertise: " + advertised.error().context();

@@ -158,6 +158,8 @@ class membership_process final : public actor {
     if (!ev.address.empty()) m.address = ev.address;
     m.creation = ev.creation;
     m.state = ev.up ? member_state::up : ev.reason == "left" ? member_state::left : member_state::down;
+    if (m.state == member_state::down) down_since_[m.name] = system().clock().now();
+    else down_since_.erase(m.name);
     log()->info("member '{}' is {}", m.name, to_string(m.state));
     publish(&m);
     if (ev.up) gossip_to(ev.name);
@@ -175,6 +177,7 @@ class membership_process final : public actor {
         publish(&it->second);
       }
     }
+    auto_down();
     for (auto& [name, m] : members_)
       if (!m.self && (m.state == member_state::up || m.state == member_state::suspect)) gossip_to(name);
     send_after(self(), config_.gossip_interval, detail::gossip_tick{});
@@ -199,8 +202,23 @@ class membership_process final : public actor {
         if (!e.address.empty()) net_.connect(e.address);
       } else if (e.left && it->second.state != member_state::up && it->second.state != member_state::left) {
         it->second.state = member_state::left;
+        down_since_.erase(e.name);
         publish(&it->second);
       }
+    }
+  }
+
+  /// Removes the members down for `auto_down_after`, if this node sees a majority.
+  void auto_down() {
+    if (config_.auto_down_after <= duration::zero() || down_since_.empty() || !view_.has_quorum()) return;
+    const auto now = system().clock().now();
+    std::vector<std::string> due;
+    for (auto& [name, since] : down_since_)
+      if (now - since >= config_.auto_down_after) due.push_back(name);
+    for (auto& name : due) {
+      log()->warn("auto-down: member '{}' has been down for {} ms", name,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(now - down_since_[name]).count());
+      remove(name);
     }
   }
 
@@ -213,7 +231,8 @@ class membership_process final : public actor {
     if (m.state == member_state::up || m.state == member_state::suspect)
       return (void)log()->warn("down: member '{}' is {} here; only a member that is down is removed", name, to_string(m.state));
     m.state = member_state::left;
-    log()->warn("member '{}' removed from the cluster by an operator (down)", name);
+    down_since_.erase(name);
+    log()->warn("member '{}' removed from the cluster (down)", name);
     publish(&m);
     for (auto& [peer, p] : members_)
       if (!p.self && (p.state == member_state::up || p.state == member_state::suspect)) gossip_to(peer);
@@ -241,6 +260,7 @@ class membership_process final : public actor {
   std::map<std::string, member> members_;
   std::vector<pid> subscribers_;
   std::unique_ptr<seed_resolver> resolver_;  ///< only when some seeds are names
+  std::map<std::string, time_point> down_since_;  ///< members down here, since when (auto-down)
 };
 
 pid start_membership(actor_system& sys, transport::network& net, membership_view& view, membership_config config) {

@@ -20,6 +20,8 @@
 ///   and the gossip carries it to every node, so a member that died and never came back stops
 ///   counting toward quorum. A member that is up is never removed. If the removed node comes
 ///   back (restarted, or a partition healed), it is a member again as soon as it connects.
+///   With `auto_down_after`, a node that has quorum does the same by itself to a member down
+///   that long (Akka's down-removal margin); a node without quorum never does.
 /// - Quorum: this node has quorum when the members it sees `up` (itself included) are more than
 ///   half of all members not `left`. The global supervisor relies on it to stop its children on
 ///   the minority side of a partition. A member that died for good counts until an operator
@@ -48,6 +50,9 @@ struct membership_config {
   std::vector<std::string> seeds;
   /// How often `dns:` seeds are resolved again (and a `tcp://NAME` retried until it resolves).
   duration seed_refresh_interval = std::chrono::seconds(5);
+  /// Auto-down: a member down this long is removed (as by `troupectl down`), but only by a node
+  /// that sees a majority, so a minority never removes the majority. Zero: off (the default).
+  duration auto_down_after = duration::zero();
   /// Looks names up; empty: the system's resolver (getaddrinfo). Tests inject their own.
   seed_resolver::resolve_function resolve;
 };

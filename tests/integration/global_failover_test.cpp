@@ -220,6 +220,41 @@ TEST_F(GlobalFailoverTest, ADeadMemberRemovedWithDownNoLongerCountsTowardQuorum)
   for (auto& [id, n] : where) EXPECT_TRUE(n == cluster->name(0) || n == cluster->name(1)) << id << " on " << n;
 }
 
+// Auto-down (Akka's down-removal margin): the majority removes a member down for the duration.
+TEST_F(GlobalFailoverTest, AutoDownRemovesAMemberDownForItsDurationOnTheMajoritySide) {
+  cluster = std::make_unique<troupe_cluster>(test::troupe_cluster_options{
+      .binary = TROUPE_NODE_BINARY, .nodes = 3, .cookie = "failover", .extra_args = {"--auto-down-ms", "1000"}});
+  ASSERT_TRUE(cluster->start());
+  const std::string dead = cluster->name(2);
+  cluster->kill(2);
+  ASSERT_TRUE(troupe_cluster::eventually([&] { return state_seen(*cluster, 0, dead) == "down"; }, settle_timeout));
+  const auto seen_down = std::chrono::steady_clock::now();
+  ASSERT_TRUE(troupe_cluster::eventually(
+      [&] { return state_seen(*cluster, 0, dead) == "left" && state_seen(*cluster, 1, dead) == "left"; }, settle_timeout));
+  EXPECT_GE(std::chrono::steady_clock::now() - seen_down, 900ms) << "removed before its duration";
+}
+
+// ... and a minority never does: one node of three, the other two stopped (SIGSTOP), sees no
+// majority, so it keeps them `down` (counted) however long they stay away.
+TEST_F(GlobalFailoverTest, AutoDownNeverRemovesAnythingWhereNoMajorityIsSeen) {
+  cluster = std::make_unique<troupe_cluster>(test::troupe_cluster_options{
+      .binary = TROUPE_NODE_BINARY, .nodes = 3, .cookie = "failover", .extra_args = {"--auto-down-ms", "300"}});
+  ASSERT_TRUE(cluster->start());
+  cluster->pause(1);
+  cluster->pause(2);
+  ASSERT_TRUE(troupe_cluster::eventually(
+      [&] { return state_seen(*cluster, 0, cluster->name(1)) == "down" && state_seen(*cluster, 0, cluster->name(2)) == "down"; },
+      settle_timeout));
+  // Watch for ten times the duration: a removal would show as `left`.
+  const bool removed = troupe_cluster::eventually(
+      [&] { return state_seen(*cluster, 0, cluster->name(1)) == "left" || state_seen(*cluster, 0, cluster->name(2)) == "left"; },
+      3000ms, 50ms);
+  EXPECT_FALSE(removed) << "a node without a majority removed a member";
+  cluster->resume(1);
+  cluster->resume(2);
+  EXPECT_TRUE(troupe_cluster::eventually([&] { return cluster->up_members(0) && cluster->up_members(0)->size() == 3; }, settle_timeout));
+}
+
 TEST_F(GlobalFailoverTest, APausedOwnersStaleCopiesStopAfterItResumes) {
   ASSERT_NO_FATAL_FAILURE(start(3, 6));
   const auto victim = busiest();

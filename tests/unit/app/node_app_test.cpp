@@ -84,6 +84,7 @@ TEST(NodeAppTest, BadFlagValuesExitWithStatusTwoAndNameTheFlag) {
       {{"--name", "n1", "--listen", "tcp://127.0.0.1:70000"}, "--listen"},
       {{"--name", "n1", "--listen", "tcp://127.0.0.1:" + std::to_string(busy.port)}, "--listen"},
       {{"--name", "n1", "--advertise", "10.0.0.1:7100"}, "--advertise"},
+      {{"--name", "n1", "--auto-down-ms", "-1"}, "--auto-down-ms"},
       {{}, "--name"},
       {{"--name", "n1", "--log-level", "verbose"}, "--log-level"},
       {{"--name", "n1", "--cookie-file", "/nonexistent/cookie"}, "--cookie-file"},
