@@ -149,6 +149,10 @@ TEST_F(LivePageTest, ShowsMembersWhoSeesWhomAndChildrenAsANodeIsKilledAndRestart
   EXPECT_TRUE(has(before, cell(n2.name, n3.name, "up"))) << "n2's own view of n3";
   EXPECT_TRUE(has(before, cell(n3.name, n1.name, "up"))) << "n3's own view of n1";
   EXPECT_TRUE(has(before, "data-child=\"live-worker\" data-node=\"" + n3.name + "\"")) << before;
+  // The chart has axes (a scale in messages per second, the last 60 s) and times are UTC.
+  EXPECT_TRUE(has(before, "<span id=\"y-top\">") && !has(before, "<span id=\"y-top\">–</span>")) << "no y scale";
+  EXPECT_TRUE(has(before, "<span>60 s ago</span>")) << "no time axis";
+  EXPECT_TRUE(has(before, " UTC (#")) << "the header time is not UTC";
   auto shot = screenshot(n1, "live_page_3_up.png");
   EXPECT_GT(std::filesystem::exists(shot) ? std::filesystem::file_size(shot) : 0, 10'000u);
 
