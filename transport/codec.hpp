@@ -55,7 +55,7 @@ class frame_reader {
  private:
   const char* data_;
   std::size_t len_;
-  const wire_limits& limits_;
+  wire_limits limits_;  ///< a copy (four numbers): a reader never outlives the limits it was given
   std::size_t offset_ = 0;
   msgpack::zone zone_;
   std::string error_;
