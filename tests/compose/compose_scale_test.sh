@@ -19,18 +19,7 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:?usage: compose_scale_test.sh BUILD_DIR [REPLICAS]}" && pwd)
 replicas=${2:-3}
 
-if ! docker info >/dev/null 2>&1; then
-  echo "SKIPPED: no Docker engine answers here (docker info failed); the compose test needs one"
-  exit 77
-fi
-if docker compose version >/dev/null 2>&1; then
-  compose_cmd=(docker compose)
-elif command -v docker-compose >/dev/null 2>&1; then
-  compose_cmd=(docker-compose)
-else
-  echo "SKIPPED: neither 'docker compose' nor 'docker-compose' is installed"
-  exit 77
-fi
+source "$here/tests/compose/find_compose.sh"  # sets compose_cmd, or skips
 
 run_id="$$-$RANDOM"
 project="troupescale${run_id//-/x}"
