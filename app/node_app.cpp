@@ -112,6 +112,7 @@ int node_app::impl::serve(app::node_flags flags) {
       return 2;
     }
     http = *parsed;
+    if (flags.http_admin) http->admin_token = flags.config.transport.cookie;
     if (auto busy = app::port_in_use(http->address, std::to_string(http->port))) {
       say("--http: " + *busy);
       return 2;

@@ -75,9 +75,14 @@ void add_options(CLI::App& app, node_flags& f, raw_flags& r) {
       ->envname("TROUPE_DRAIN_TIMEOUT_MS")->check(CLI::NonNegativeNumber);
   app.add_flag("--rebalance", f.rebalance, "move running global children to nodes that join and own them by the hash")
       ->envname("TROUPE_REBALANCE");
-  app.add_option("--http", f.http, "serve the management endpoint and live page on [ADDR:]PORT (default: off; "
+  auto* http = app.add_option("--http", f.http, "serve the management endpoint and live page on [ADDR:]PORT (default: off; "
                                    "loopback unless ADDR is given)")
       ->envname("TROUPE_HTTP");
+  app.add_flag("--http-admin", f.http_admin,
+               "let the management endpoint remove a down member (POST /cluster/members/NAME/down) for a request "
+               "carrying `Authorization: Bearer COOKIE`; read-only without it")
+      ->envname("TROUPE_HTTP_ADMIN")
+      ->needs(http);
   app.add_flag("--allow-fault-injection", f.allow_fault_injection, "accept link faults (delay, loss) from troupectl: tests only")
       ->envname("TROUPE_ALLOW_FAULT_INJECTION");
   app.add_option("--max-queued-mb", r.max_queued_mb, "bound of the outbound queue to each peer, in MiB")

@@ -15,6 +15,7 @@ namespace troupe::app {
 struct node_flags {
   node_config config;
   std::string http;              ///< --http: empty when off
+  bool http_admin = false;       ///< --http-admin: the endpoint serves `down` to the cookie's holder
   std::chrono::milliseconds drain_timeout{15000};
   bool rebalance = false;
   bool allow_fault_injection = false;

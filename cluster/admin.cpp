@@ -71,6 +71,7 @@ class admin final : public actor {
         [this](const admin_stop_child& m) { return stop_child(m); },
         [this](const admin_drain&) { return drain(); },
         [this](const admin_down& m) { return down(m.node); },
+        [this](const admin_events& m) { return events(m); },
         [this](const admin_metrics&) { return collect_metrics(node_, options_.supervisor); },
     };
   }
@@ -252,6 +253,13 @@ class admin final : public actor {
     log()->info("drain requested through the admin process");
     options_.drain();
     return {};
+  }
+
+  admin_events_reply events(const admin_events& m) const {
+    admin_events_reply r{system().node_name(), node_.events().last_seq(), {}};
+    for (auto& e : node_.events().since(m.after, m.limit == 0 ? SIZE_MAX : m.limit))
+      r.events.push_back({e.seq, e.unix_ms, e.kind, e.subject, e.from, e.to, e.detail});
+    return r;
   }
 
   admin_done down(const std::string& name) {

@@ -4,8 +4,8 @@
 ///
 /// Every node runs one, registered locally as "troupe.admin". It answers the calls of
 /// cluster/admin_messages.hpp: members, names, whereis, groups, ps, info, kill, register, send,
-/// call, down (remove a dead member), and the global supervisor's children, start-child,
-/// stop-child and drain. A client reaches it with a send by name (transport::send_to_name) carrying a
+/// call, down (remove a dead member), events (the node's timeline), and the global supervisor's
+/// children, start-child, stop-child and drain. A client reaches it with a send by name (transport::send_to_name) carrying a
 /// correlation, and gets the answer back as a reply, as with any call.
 ///
 /// `send` and `call` take a message as (wire type name, MessagePack body), decoded by the type's

@@ -252,6 +252,30 @@ struct admin_down {
   MSGPACK_DEFINE(node);
 };
 
+/// The node's event timeline (cluster/event_timeline.hpp) after sequence number `after` (0:
+/// everything kept), at most `limit` of the newest (0: no limit); replies `admin_events_reply`.
+struct admin_events {
+  std::uint64_t after = 0;
+  std::uint32_t limit = 0;
+  MSGPACK_DEFINE(after, limit);
+};
+struct admin_event {
+  std::uint64_t seq = 0;
+  std::int64_t unix_ms = 0;  ///< UTC, milliseconds since the epoch
+  std::string kind;          ///< member.up, child.moved, quorum.lost, ... (event_timeline.hpp)
+  std::string subject;
+  std::string from;
+  std::string to;
+  std::string detail;
+  MSGPACK_DEFINE(seq, unix_ms, kind, subject, from, to, detail);
+};
+struct admin_events_reply {
+  std::string node;           ///< whose timeline this is
+  std::uint64_t last_seq = 0;  ///< the newest event's number: ask for what came after it next
+  std::vector<admin_event> events;
+  MSGPACK_DEFINE(node, last_seq, events);
+};
+
 // --- metrics (cluster/admin_metrics.hpp; the management endpoint's /metrics) ----------------
 
 /// The node's counters and gauges; replies `admin_metrics_reply`.
@@ -305,3 +329,5 @@ TROUPE_MESSAGE(troupe::admin_start_child, "troupe.admin.start_child");
 TROUPE_MESSAGE(troupe::admin_stop_child, "troupe.admin.stop_child");
 TROUPE_MESSAGE(troupe::admin_drain, "troupe.admin.drain");
 TROUPE_MESSAGE(troupe::admin_down, "troupe.admin.down");
+TROUPE_MESSAGE(troupe::admin_events, "troupe.admin.events");
+TROUPE_MESSAGE(troupe::admin_events_reply, "troupe.admin.events_reply");

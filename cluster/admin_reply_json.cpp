@@ -94,6 +94,26 @@ json children_json(const admin_children_reply& r) {
   return out;
 }
 
+json events_json(const admin_events_reply& r) {
+  auto or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
+  json events = json::array();
+  for (auto& e : r.events)
+    events.push_back({{"seq", e.seq}, {"time", utc_time_text(e.unix_ms)}, {"unix_ms", e.unix_ms}, {"kind", e.kind},
+                      {"subject", or_null(e.subject)}, {"from", or_null(e.from)}, {"to", or_null(e.to)},
+                      {"detail", or_null(e.detail)}});
+  return {{"node", r.node}, {"last_seq", r.last_seq}, {"events", std::move(events)}};
+}
+
+std::string event_text(const admin_event& e) {
+  std::string line = utc_time_text(e.unix_ms) + "  " + e.kind;
+  if (!e.subject.empty()) line += "  " + e.subject;
+  if (!e.from.empty() && !e.to.empty() && e.from != e.to) line += "  " + e.from + " -> " + e.to;
+  else if (!e.to.empty()) line += "  on " + e.to;
+  else if (!e.from.empty()) line += "  on " + e.from;
+  if (!e.detail.empty()) line += "  (" + e.detail + ")";
+  return line;
+}
+
 json metrics_json(const admin_metrics_reply& r) {
   json out = json::object();
   for (auto& m : r.metrics) out[metric_id(m)] = metric_value_json(m.value);

@@ -30,6 +30,11 @@ namespace troupe {
 /// Global children: an array of {id, node, pid, restarts, failed, last_moved} (node and pid
 /// null when it runs nowhere this node can see; last_moved an ISO 8601 UTC time or null).
 [[nodiscard]] nlohmann::json children_json(const admin_children_reply& r);
+/// The event timeline: {node, last_seq, events: [{seq, time (ISO 8601 UTC), unix_ms, kind,
+/// subject, from, to, detail}]} (from, to, detail null when empty).
+[[nodiscard]] nlohmann::json events_json(const admin_events_reply& r);
+/// One line for people: `2026-11-21T10:49:41.123Z  child.moved  kv  n3 -> n1`, then the detail.
+[[nodiscard]] std::string event_text(const admin_event& e);
 /// Metrics: an object from each sample's Prometheus id (`name` or `name{label="v"}`) to its value.
 [[nodiscard]] nlohmann::json metrics_json(const admin_metrics_reply& r);
 

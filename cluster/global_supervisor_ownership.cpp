@@ -36,8 +36,10 @@ void server::reconcile() {
     had_quorum_ = quorum;
     // Members it has not heard from again may be a majority that ran everything meanwhile.
     if (quorum) settle_until_ = system().clock().now() + grace_;
+    const auto seen = std::to_string(reachable.size()) + " of " + std::to_string(counted_members()) + " members reachable";
     if (quorum) log()->info("global supervisor: quorum regained");
     else log()->warn("global supervisor: no quorum; stopping the {} global children of this node", local_.size());
+    node_.events().record(quorum ? "quorum.regained" : "quorum.lost", {}, {}, {}, seen);
   }
   for (auto& [id, c] : local_) {
     if (c.stopping) continue;
@@ -338,6 +340,7 @@ void server::publish() {
           best = r->second, where = n;
     add(spec, where, best);
   }
+  child_events_.observe(children, node_.events());
   {
     std::lock_guard lock(shared_->mutex);
     shared_->specs = specs_;

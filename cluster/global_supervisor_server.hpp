@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "troupe/cluster/child_events.hpp"
 #include "troupe/cluster/global_supervisor.hpp"
 #include "troupe/cluster/global_supervisor_messages.hpp"
 #include "troupe/cluster/member.hpp"
@@ -155,6 +156,7 @@ class server final : public actor {
   std::string me_;
   duration grace_;
   bool had_quorum_ = true;
+  child_event_tracker child_events_;  ///< turns each published view into timeline events
   bool subscribed_ = false;
   std::uint64_t seq_ = 0;    ///< counter over the syncs and reports this server sends
   std::uint64_t ticks_ = 0;

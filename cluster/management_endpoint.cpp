@@ -61,9 +61,31 @@ class session : public std::enable_shared_from_this<session> {
       return close();  // the client went away, or said nothing in time
     if (ec) return refuse(400, "malformed request: " + ec.message());
     auto& req = parser_->get();
-    if (req.method() != http::verb::get) return answer({405, "application/json", "{\"error\": \"GET only\"}\n"}, req);
     if (!req.target().starts_with("/")) return refuse(400, "the request target must be a path");
-    answer(routes_.get(std::string_view(req.target().data(), req.target().size())), req);
+    const std::string_view target(req.target().data(), req.target().size());
+    if (req.method() == http::verb::post && management_routes::is_write(target)) return write_request(req, target);
+    if (req.method() != http::verb::get) return answer({405, "application/json", "{\"error\": \"GET only\"}\n"}, req);
+    answer(routes_.get(target), req);
+  }
+
+  /// A write (see the file doc): served only with writes on and the right bearer token.
+  void write_request(const http::request<http::string_body>& req, std::string_view target) {
+    if (options_.admin_token.empty())
+      return answer({403, "application/json",
+                     "{\"error\": \"this endpoint is read-only; start the node with --http-admin to allow down\"}\n"}, req);
+    const auto given = req[http::field::authorization];
+    if (!same_secret(std::string_view(given.data(), given.size()), "Bearer " + options_.admin_token)) {
+      log()->warn("management endpoint: a {} without the right bearer token was refused", std::string(target));
+      return answer({401, "application/json", "{\"error\": \"Authorization: Bearer <the node's cookie> is required\"}\n"}, req);
+    }
+    answer(routes_.post(target), req);
+  }
+
+  /// Compares in time independent of where the texts differ (no timing oracle for the token).
+  static bool same_secret(std::string_view a, std::string_view b) {
+    unsigned char diff = a.size() == b.size() ? 0 : 1;
+    for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i % std::max<std::size_t>(b.size(), 1)]);
+    return diff == 0;
   }
 
   void answer(http_answer a, const http::request<http::string_body>& req) {
@@ -83,6 +105,7 @@ class session : public std::enable_shared_from_this<session> {
     res->set(http::field::cache_control, "no-store");
     res->set("X-Content-Type-Options", "nosniff");
     if (a.status == 405) res->set(http::field::allow, "GET");
+    if (a.status == 401) res->set(http::field::www_authenticate, "Bearer");
     res->keep_alive(keep_alive);
     res->body() = std::move(a.body);
     res->prepare_payload();

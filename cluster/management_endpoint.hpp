@@ -10,10 +10,16 @@
 /// std::cout << (*http)->url();          // http://127.0.0.1:8080
 /// ```
 ///
-/// Off unless started; troupe-node starts it with `--http [ADDR:]PORT`. It has no
+/// Off unless started; troupe-node starts it with `--http [ADDR:]PORT`. Reading needs no
 /// authentication, so it binds the loopback interface unless an address is given explicitly.
 ///
-/// Hardening: GET only (405 with `Allow: GET` otherwise); 404 for unknown paths; request
+/// Read-only unless `admin_token` is set (troupe-node: `--http-admin`, with the cookie as the
+/// token, as Akka Management keeps its write routes off by default). Then one write is served:
+/// `POST /cluster/members/NAME/down` (what `troupectl down NAME` does), to a request carrying
+/// `Authorization: Bearer TOKEN` — 401 without it, 403 when writes are off. The token travels
+/// in clear: expose the endpoint beyond loopback only on a network you trust or behind TLS.
+///
+/// Hardening: GET only, but for that one POST (405 with `Allow` otherwise); 404 for unknown paths; request
 /// headers bounded (431 beyond `max_header_bytes`), bodies bounded (413); a connection that
 /// sends no complete request within `request_timeout` is closed; at most `max_connections` at
 /// once (more are closed at accept); malformed requests get a 400 and the connection closes.
@@ -47,6 +53,8 @@ struct management_options {
   std::size_t max_header_bytes = 8 * 1024;
   std::size_t max_body_bytes = 1024;
   std::size_t max_connections = 64;
+  /// Empty: read-only. Set: the secret a write request must present as a bearer token.
+  std::string admin_token;
 };
 
 /// Parses `--http`: `PORT` (on 127.0.0.1), `ADDR:PORT`, or `[IPv6]:PORT`.

@@ -1,5 +1,6 @@
 #include "troupe/cluster/management_routes.hpp"
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "troupe/cluster/admin_metrics.hpp"
@@ -35,6 +36,23 @@ http_answer ask(admin_caller& caller, duration timeout, Req req, Render render) 
 }
 
 bool reachable(const std::string& state) { return state == "up" || state == "suspect"; }
+
+/// The value of `key=N` in a query string (`after=12&x=y`); 0 when absent or not a number.
+std::uint64_t query_number(std::string_view query, std::string_view key) {
+  for (std::size_t at = 0; at < query.size();) {
+    auto end = query.find('&', at);
+    auto pair = query.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+    if (pair.size() > key.size() && pair.starts_with(key) && pair[key.size()] == '=') {
+      std::uint64_t v = 0;
+      auto digits = pair.substr(key.size() + 1);
+      auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+      return ec == std::errc() && p == digits.data() + digits.size() ? v : 0;
+    }
+    if (end == std::string_view::npos) break;
+    at = end + 1;
+  }
+  return 0;
+}
 
 }  // namespace
 
@@ -72,18 +90,47 @@ management_routes::management_routes(node& n, std::size_t callers, duration call
 }
 
 http_answer management_routes::get(std::string_view target) {
-  std::string path(target.substr(0, target.find('?')));
+  const auto q = target.find('?');
+  std::string path(target.substr(0, q));
+  std::string query(q == std::string_view::npos ? std::string_view() : target.substr(q + 1));
   if (path.size() > 1 && path.back() == '/') path.pop_back();
   try {
     if (path == "/" || path == "/index.html") return {200, "text/html; charset=utf-8", std::string(live_page_html)};
     caller_lease caller(*this);
-    return route(path, *caller);
+    return route(path, query, *caller);
   } catch (const std::exception& ex) {
     return error_answer(500, ex.what());
   }
 }
 
-http_answer management_routes::route(const std::string& path, admin_caller& caller) {
+namespace {
+constexpr std::string_view members_prefix = "/cluster/members/", down_suffix = "/down";
+
+/// NAME of `/cluster/members/NAME/down`, or empty.
+std::string_view down_target(std::string_view target) {
+  if (!target.starts_with(members_prefix) || !target.ends_with(down_suffix)) return {};
+  auto name = target.substr(members_prefix.size(), target.size() - members_prefix.size() - down_suffix.size());
+  return name.find('/') == std::string_view::npos ? name : std::string_view();
+}
+}  // namespace
+
+bool management_routes::is_write(std::string_view target) { return !down_target(target).empty(); }
+
+http_answer management_routes::post(std::string_view target) {
+  const std::string name(down_target(target));
+  if (name.empty()) return error_answer(404, "no such write: " + std::string(target));
+  try {
+    caller_lease caller(*this);
+    auto r = (*caller).call<admin_done>(admin_down{name}, timeout_);
+    if (!r) return failed_call(r.error());
+    if (!r->ok) return error_answer(409, r->error);
+    return json_answer(200, {{"removed", name}});
+  } catch (const std::exception& ex) {
+    return error_answer(500, ex.what());
+  }
+}
+
+http_answer management_routes::route(const std::string& path, const std::string& query, admin_caller& caller) {
   if (path == "/health") {
     // A health check wants one answer for "not now", whatever the cause: 503.
     auto pong = caller.call<admin_pong>(admin_ping{}, timeout_);
@@ -103,6 +150,9 @@ http_answer management_routes::route(const std::string& path, admin_caller& call
     return ask<admin_children_reply>(caller, timeout_, admin_children{}, [](auto& r) {
       return r.available ? json_answer(200, children_json(r)) : error_answer(404, "this node runs no global supervisor");
     });
+  if (path == "/events")
+    return ask<admin_events_reply>(caller, timeout_, admin_events{.after = query_number(query, "after"), .limit = 500},
+                                   [](auto& r) { return json_answer(200, events_json(r)); });
   if (path == "/metrics")
     return ask<admin_metrics_reply>(caller, timeout_, admin_metrics{}, [](auto& r) {
       return http_answer{200, "text/plain; version=0.0.4; charset=utf-8", prometheus_text(r)};

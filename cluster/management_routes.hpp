@@ -15,7 +15,12 @@
 /// | /names          | `troupectl names --json`                                            |
 /// | /groups         | `troupectl groups --json`                                           |
 /// | /children       | `troupectl children --json`; 404 without a global supervisor        |
+/// | /events         | the node's event timeline (`troupectl events --json`); ?after=SEQ   |
 /// | /metrics        | Prometheus text; /metrics.json is `troupectl metrics --json`        |
+///
+/// The one write, `POST /cluster/members/NAME/down` (when the endpoint allows writes, see
+/// management_endpoint.hpp), removes a member that is down, as `troupectl down NAME`: 200
+/// {removed}, 409 when the admin refuses (the member is up, unknown, or this node).
 
 #include <condition_variable>
 #include <memory>
@@ -42,13 +47,17 @@ class management_routes {
   management_routes(const management_routes&) = delete;
   management_routes& operator=(const management_routes&) = delete;
 
-  /// The answer to a GET of `target` (a path, maybe with a query, which is ignored). Never
+  /// The answer to a GET of `target` (a path, maybe with a query: only /events reads one). Never
   /// throws: anything unexpected becomes a 500 with the reason. @threadsafe
   [[nodiscard]] http_answer get(std::string_view target);
+  /// Whether `target` names a write (a POST route). @threadsafe
+  [[nodiscard]] static bool is_write(std::string_view target);
+  /// The answer to an authorised POST of `target`. Never throws. @threadsafe
+  [[nodiscard]] http_answer post(std::string_view target);
 
  private:
   class caller_lease;
-  http_answer route(const std::string& path, admin_caller& caller);
+  http_answer route(const std::string& path, const std::string& query, admin_caller& caller);
   http_answer views(admin_caller& caller);
 
   node& node_;

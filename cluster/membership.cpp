@@ -1,5 +1,7 @@
 #include "troupe/cluster/membership.hpp"
 
+#include "troupe/cluster/event_timeline.hpp"
+
 #include <algorithm>
 #include <map>
 
@@ -98,8 +100,8 @@ void membership_view::publish(std::vector<member> members, const member* changed
 
 class membership_process final : public actor {
  public:
-  membership_process(transport::network& net, membership_view& view, membership_config config)
-      : net_(net), view_(view), config_(config) {}
+  membership_process(transport::network& net, membership_view& view, membership_config config, event_timeline* events)
+      : net_(net), view_(view), config_(config), events_(events) {}
 
  protected:
   behavior make_behavior() override {
@@ -156,8 +158,10 @@ class membership_process final : public actor {
     auto& m = members_[ev.name];
     m.name = ev.name;
     if (!ev.address.empty()) m.address = ev.address;
+    const bool restarted = ev.up && m.creation != 0 && m.creation != ev.creation;
     m.creation = ev.creation;
     m.state = ev.up ? member_state::up : ev.reason == "left" ? member_state::left : member_state::down;
+    record(m, restarted ? "restarted (new creation " + std::to_string(ev.creation) + ")" : ev.up ? "" : ev.reason);
     if (m.state == member_state::down) down_since_[m.name] = system().clock().now();
     else down_since_.erase(m.name);
     log()->info("member '{}' is {}", m.name, to_string(m.state));
@@ -174,6 +178,7 @@ class membership_process final : public actor {
       auto state = p.suspect ? member_state::suspect : member_state::up;
       if (p.up && state != it->second.state) {
         it->second.state = state;
+        record(it->second, state == member_state::suspect ? "the failure detector is uneasy" : "heard from again");
         publish(&it->second);
       }
     }
@@ -198,11 +203,13 @@ class membership_process final : public actor {
         member m{e.name, e.address, 0, member_state::joining, false};
         members_[e.name] = m;
         log()->info("learnt of member '{}' at {}; connecting", e.name, e.address);
+        record(m, "learnt of by gossip");
         publish(&members_[e.name]);
         if (!e.address.empty()) net_.connect(e.address);
       } else if (e.left && it->second.state != member_state::up && it->second.state != member_state::left) {
         it->second.state = member_state::left;
         down_since_.erase(e.name);
+        if (events_) events_->record("member.removed", e.name, {}, {}, "removed on another member");
         publish(&it->second);
       }
     }
@@ -216,14 +223,14 @@ class membership_process final : public actor {
     for (auto& [name, since] : down_since_)
       if (now - since >= config_.auto_down_after) due.push_back(name);
     for (auto& name : due) {
-      log()->warn("auto-down: member '{}' has been down for {} ms", name,
-                  std::chrono::duration_cast<std::chrono::milliseconds>(now - down_since_[name]).count());
-      remove(name);
+      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - down_since_[name]).count();
+      log()->warn("auto-down: member '{}' has been down for {} ms", name, ms);
+      remove(name, "auto-down after " + std::to_string(ms) + " ms down");
     }
   }
 
   /// An operator's down: a member that is down here leaves the cluster, everywhere (gossip).
-  void remove(const std::string& name) {
+  void remove(const std::string& name, const std::string& why = "troupectl down") {
     auto it = members_.find(name);
     if (it == members_.end() || it->second.self) return (void)log()->warn("down: no member named '{}'", name);
     auto& m = it->second;
@@ -233,6 +240,7 @@ class membership_process final : public actor {
     m.state = member_state::left;
     down_since_.erase(name);
     log()->warn("member '{}' removed from the cluster (down)", name);
+    if (events_) events_->record("member.removed", name, {}, {}, why);
     publish(&m);
     for (auto& [peer, p] : members_)
       if (!p.self && (p.state == member_state::up || p.state == member_state::suspect)) gossip_to(peer);
@@ -246,6 +254,11 @@ class membership_process final : public actor {
 
   static member_event event_of(const member& m) { return {m.name, m.address, m.creation, to_string(m.state)}; }
 
+  /// Puts member `m`'s new state on the timeline.
+  void record(const member& m, std::string detail) {
+    if (events_) events_->record("member." + std::string(to_string(m.state)), m.name, {}, {}, std::move(detail));
+  }
+
   void publish(const member* changed) {
     std::vector<member> all;
     for (auto& [name, m] : members_) all.push_back(m);
@@ -257,14 +270,16 @@ class membership_process final : public actor {
   transport::network& net_;
   membership_view& view_;
   membership_config config_;
+  event_timeline* events_;  ///< may be null
   std::map<std::string, member> members_;
   std::vector<pid> subscribers_;
   std::unique_ptr<seed_resolver> resolver_;  ///< only when some seeds are names
   std::map<std::string, time_point> down_since_;  ///< members down here, since when (auto-down)
 };
 
-pid start_membership(actor_system& sys, transport::network& net, membership_view& view, membership_config config) {
-  pid me = sys.spawn<membership_process>(net, view, config);
+pid start_membership(actor_system& sys, transport::network& net, membership_view& view, membership_config config,
+                     event_timeline* events) {
+  pid me = sys.spawn<membership_process>(net, view, config, events);
   // Subscribe now, not in the process's first turn: a seed dialled right after this returns
   // must not come up unseen.
   auto* s = &sys;

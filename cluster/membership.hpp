@@ -78,8 +78,12 @@ class membership_view {
   std::vector<std::function<void(const member&)>> handlers_;
 };
 
-/// Starts the membership process of a node; `view` must outlive it.
-pid start_membership(actor_system& sys, transport::network& net, membership_view& view, membership_config config = {});
+class event_timeline;
+
+/// Starts the membership process of a node; `view` (and `events`, when given: member changes
+/// are recorded there) must outlive it.
+pid start_membership(actor_system& sys, transport::network& net, membership_view& view, membership_config config = {},
+                     event_timeline* events = nullptr);
 
 /// Asks the membership process to remove `name`, a member that is down here, from the cluster
 /// (see Down above). Ignored, with a warning, if the member is up or unknown.

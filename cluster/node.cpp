@@ -30,7 +30,7 @@ result<std::unique_ptr<node>> node::start(node_config config, node_runtime runti
   if (auto r = n->net_->start(); !r) return std::unexpected(r.error());
   auto membership = n->config_.membership;
   membership.seeds = n->config_.seeds;
-  start_membership(*n->system_, *n->net_, n->membership_, std::move(membership));
+  start_membership(*n->system_, *n->net_, n->membership_, std::move(membership), &n->events_);
   return n;
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "troupe/cluster/event_timeline.hpp"
 #include "troupe/cluster/membership.hpp"
 #include "troupe/node/actor_system.hpp"
 #include "troupe/transport/transport.hpp"
@@ -70,6 +71,8 @@ class node {
   [[nodiscard]] pid spawner() const noexcept { return spawner_; }
   /// Who is in the cluster and who is reachable, as this node sees it.
   [[nodiscard]] membership_view& membership() noexcept { return membership_; }
+  /// What happened in the cluster as this node saw it (members, global children, quorum).
+  [[nodiscard]] event_timeline& events() noexcept { return events_; }
   /// The spawner of a connected peer; null pid if `node_name` is not connected.
   [[nodiscard]] pid spawner_of(std::string_view node_name) const;
   /// Stops the node: processes end with `shutdown`, peers are told BYE. Idempotent.
@@ -79,6 +82,7 @@ class node {
   explicit node(node_config config);
 
   node_config config_;
+  event_timeline events_;  // before system_: its processes write to it until they stop
   std::unique_ptr<actor_system> system_;
   std::unique_ptr<transport::network> net_;
   transport::transport* zmq_ = nullptr;  // net_, when it is the ZeroMQ transport

@@ -5,6 +5,7 @@
 # fails CI. Paths are relative to the source root.
 set(TROUPE_PUBLIC_HEADERS
   app/node_app.hpp
+  cluster/event_timeline.hpp
   cluster/global_snapshot.hpp
   cluster/global_supervisor.hpp
   cluster/management_endpoint.hpp

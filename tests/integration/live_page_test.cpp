@@ -170,7 +170,29 @@ TEST_F(LivePageTest, ShowsMembersWhoSeesWhomAndChildrenAsANodeIsKilledAndRestart
   EXPECT_TRUE(has(after, cell(n2.name, n3.name, "down")));
   EXPECT_TRUE(has(after, "data-observer=\"" + n3.name + "\" data-state=\"no-answer\"")) << "a dead node has no view";
   EXPECT_TRUE(has(after, "data-child=\"live-worker\" data-node=\"" + moved_to + "\"")) << after;
+  // The timeline tells the story: n3 went down, and its child moved from n3 to a survivor.
+  EXPECT_TRUE(has(after, "data-kind=\"member.down\" data-subject=\"" + n3.name + "\"")) << after;
+  EXPECT_TRUE(has(after, "data-kind=\"child.moved\" data-subject=\"live-worker\" data-from=\"" + n3.name +
+                             "\" data-to=\"" + moved_to + "\"")) << after;
   screenshot(n1, "live_page_node_killed.png");
+
+  // troupectl events prints the same timeline, for people and as JSON, from any survivor.
+  // (n2 hears of the move by itself, maybe a little after n1: wait for it.)
+  std::string text;
+  EXPECT_TRUE(eventually([&] {
+    text = run({TROUPECTL_BINARY, "--node", n2.address, "--cookie", cookie, "events"});
+    return has(text, "child.moved  live-worker  " + n3.name + " -> " + moved_to);
+  }, 10s)) << text;
+  EXPECT_TRUE(has(text, "member.down  " + n3.name)) << text;
+  EXPECT_TRUE(has(text, "Z  member.up  " + n3.name)) << "times are UTC (ISO 8601, Z):\n" << text;
+  auto timeline = json::parse(run({TROUPECTL_BINARY, "--node", n2.address, "--cookie", cookie, "events", "--json"}),
+                              nullptr, false);
+  ASSERT_TRUE(timeline.is_object()) << "events --json is not a JSON object";
+  EXPECT_EQ(timeline.value("node", ""), n2.name);
+  bool moved_event = false;
+  for (auto& e : timeline["events"])
+    moved_event |= e.value("kind", "") == "child.moved" && e["from"] == n3.name && e["to"] == moved_to;
+  EXPECT_TRUE(moved_event) << timeline.dump(1);
 
   // The figures behind the page: one failover among the survivors, each detected the loss.
   std::uint64_t failovers = 0;
@@ -187,6 +209,7 @@ TEST_F(LivePageTest, ShowsMembersWhoSeesWhomAndChildrenAsANodeIsKilledAndRestart
   auto healed = dom(n1);
   EXPECT_TRUE(has(healed, member_row(n3.name, "up"))) << healed;
   EXPECT_TRUE(has(healed, cell(n3.name, n1.name, "up"))) << "the new n3 answers with its own view";
+  EXPECT_TRUE(has(healed, "data-kind=\"member.up\" data-subject=\"" + n3.name + "\"")) << healed;
   screenshot(n1, "live_page_healed.png");
 }
 

@@ -2,6 +2,7 @@
 // with the real troupectl binary, whose answers must agree; bad requests; and one node in this
 // process (so the sanitizers see the server's threads) for limits, concurrency and stop.
 
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -43,11 +44,12 @@ struct node_proc {
   std::uint16_t http_port = 0;
   std::unique_ptr<test::child_process> proc;
 
-  void start(const std::string& n, const std::string& seeds) {
+  void start(const std::string& n, const std::string& seeds, std::vector<std::string> extra = {}) {
     name = n;
     std::vector<std::string> argv{TROUPE_NODE_BINARY, "--name", n, "--listen", "tcp://127.0.0.1:*", "--cookie", cookie,
                                   "--threads", "2", "--log-level", "warn", "--http", "127.0.0.1:0"};
     if (!seeds.empty()) argv.insert(argv.end(), {"--seeds", seeds});
+    argv.insert(argv.end(), extra.begin(), extra.end());
     proc = std::make_unique<test::child_process>(argv);
     auto ready = proc->read_line(10s);
     ASSERT_TRUE(ready && ready->find(" ready on ") != std::string::npos) << n << " did not say it was ready";
@@ -259,6 +261,72 @@ TEST_F(ManagementEndpointTest, PostIsRefusedWith405AndAllowGet) {
   auto r = test::http_raw(n1.http_port, "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
   EXPECT_EQ(r.status, 405) << r.headers;
   EXPECT_NE(r.headers.find("Allow: GET"), std::string::npos) << r.headers;
+}
+
+TEST_F(ManagementEndpointTest, DownIsRefusedWith403WhenTheNodeWasNotStartedWithHttpAdmin) {
+  auto r = test::http_raw(n1.http_port, "POST /cluster/members/" + n2.name + "/down HTTP/1.1\r\nHost: x\r\n"
+                                        "Authorization: Bearer " + std::string(cookie) + "\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(r.status, 403) << r.headers << "\n" << r.body;
+  EXPECT_NE(r.body.find("--http-admin"), std::string::npos) << r.body;
+  EXPECT_EQ(get_json("/cluster").size(), 2u) << "nothing was removed";
+}
+
+TEST_F(ManagementEndpointTest, EventsListTheTimelineAndTakeAnAfterQuery) {
+  auto all = get_json("/events");
+  ASSERT_TRUE(all.is_object()) << all;
+  EXPECT_EQ(all.value("node", ""), n1.name);
+  bool saw_n2_up = false;
+  for (auto& e : all["events"]) saw_n2_up |= e.value("kind", "") == "member.up" && e["subject"] == n2.name;
+  EXPECT_TRUE(saw_n2_up) << all.dump(1);
+  const auto last = all.value("last_seq", 0ull);
+  EXPECT_TRUE(get_json("/events?after=" + std::to_string(last))["events"].empty()) << "nothing after the newest";
+  EXPECT_EQ(ctl_json({"events"})["events"].size(), all["events"].size()) << "troupectl events --json is the same list";
+}
+
+/// POST /cluster/members/NAME/down to `port`, with `authorization` as the header's value (none if empty).
+test::http_reply post_down(std::uint16_t port, const std::string& name, const std::string& authorization) {
+  std::string req = "POST /cluster/members/" + name + "/down HTTP/1.1\r\nHost: x\r\nConnection: close\r\n";
+  if (!authorization.empty()) req += "Authorization: " + authorization + "\r\n";
+  return test::http_raw(port, req + "Content-Length: 0\r\n\r\n");
+}
+
+TEST(ManagementDownTest, WithHttpAdminTheCookieHolderRemovesADownMemberAndNobodyElseCan) {
+  auto tag = std::to_string(::getpid());
+  node_proc a, b;
+  a.start("down-a-" + tag, "", {"--http-admin"});
+  b.start("down-b-" + tag, a.address);
+  auto state_of_b = [&] {
+    for (auto& m : parse(test::http_get(a.http_port, "/cluster").body))
+      if (m.is_object() && m.value("name", "") == b.name) return m.value("state", "");
+    return std::string();
+  };
+  ASSERT_TRUE(eventually([&] { return state_of_b() == "up"; }));
+  auto refused_while_up = post_down(a.http_port, b.name, "Bearer " + std::string(cookie));
+  EXPECT_EQ(refused_while_up.status, 409) << "a member that is up is never removed: " << refused_while_up.body;
+  b.proc->signal(SIGKILL);
+  ASSERT_TRUE(b.proc->wait_exit(5s));
+  ASSERT_TRUE(eventually([&] { return state_of_b() == "down"; }, 15s)) << state_of_b();
+
+  auto no_token = post_down(a.http_port, b.name, "");
+  EXPECT_EQ(no_token.status, 401) << no_token.body;
+  EXPECT_NE(no_token.headers.find("WWW-Authenticate: Bearer"), std::string::npos) << no_token.headers;
+  EXPECT_EQ(post_down(a.http_port, b.name, "Bearer not-the-cookie").status, 401);
+  EXPECT_EQ(post_down(a.http_port, a.name, "Bearer " + std::string(cookie)).status, 409) << "a node cannot remove itself";
+  EXPECT_EQ(post_down(a.http_port, "nobody-" + tag, "Bearer " + std::string(cookie)).status, 409);
+  EXPECT_EQ(state_of_b(), "down") << "no refused request changed anything";
+
+  auto removed = post_down(a.http_port, b.name, "Bearer " + std::string(cookie));
+  EXPECT_EQ(removed.status, 200) << removed.body;
+  EXPECT_EQ(parse(removed.body).value("removed", ""), b.name);
+  ASSERT_TRUE(eventually([&] { return state_of_b() == "left"; })) << state_of_b();
+  json timeline;  // polled: under load one answer may be a 503 from a busy admin
+  EXPECT_TRUE(eventually([&] {
+    timeline = parse(test::http_get(a.http_port, "/events").body);
+    if (!timeline.is_object() || !timeline["events"].is_array()) return false;
+    return std::ranges::any_of(timeline["events"], [&](const json& e) {
+      return e.value("kind", "") == "member.removed" && e["subject"] == b.name;
+    });
+  })) << "the removal is on the timeline: " << timeline.dump(1);
 }
 
 TEST_F(ManagementEndpointTest, AnUnknownPathIs404) {

@@ -134,6 +134,7 @@ TEST_F(TroupectlTest, MistakesAreNamedAtOnceWithTheRightStatus) {
       {{"membrs"}, 2, "unknown command 'membrs'; the commands are: members, "},
       {{}, 2, "no command given; the commands are: members, "},
       {{"--timeout-ms", "0", "members"}, 2, "--timeout-ms"},
+      {{"events", "--limit", "0"}, 2, "--limit"},
       {{"kill", dead_pid}, 1, "earlier incarnation"},
       {{"kill", "no.such.name"}, 1, "no process is registered as 'no.such.name'"},
       {{"info", "no.such.name"}, 1, "no process is registered as 'no.such.name'"},

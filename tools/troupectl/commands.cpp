@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <thread>
 #include <vector>
 
 #include "troupe/cluster/admin.hpp"
@@ -75,6 +76,31 @@ int report(const std::string& what, int status) {
 int members(context& c) {
   auto r = ask<admin_members_reply>(c, admin_members{});
   return r ? print_members(c, *r) : exit_unreachable;
+}
+
+int events(context& c, std::uint32_t limit, bool follow) {
+  auto r = ask<admin_events_reply>(c, admin_events{.after = 0, .limit = limit});
+  if (!r) return exit_unreachable;
+  auto print = [&](const admin_events_reply& reply, bool lines) {
+    if (c.json && lines) {
+      for (auto& e : events_json(reply)["events"]) std::cout << e.dump() << '\n';
+    } else if (c.json) {
+      print_json(events_json(reply));
+    } else {
+      for (auto& e : reply.events) std::cout << event_text(e) << '\n';
+    }
+    std::cout.flush();
+  };
+  print(*r, follow);
+  // Follow: ask for what came after the newest event seen, twice a second (events are rare).
+  for (auto last = r->last_seq; follow;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto next = ask<admin_events_reply>(c, admin_events{.after = last, .limit = 0});
+    if (!next) return exit_unreachable;
+    print(*next, true);
+    last = next->last_seq;
+  }
+  return exit_ok;
 }
 
 int down(context& c, const std::string& node) {

@@ -31,6 +31,9 @@ struct message_args {
 };
 
 int members(context& c);
+/// The node's event timeline, oldest first: the newest `limit` (0: all it keeps); with
+/// `follow`, then every new event as it happens, until interrupted or the node stops answering.
+int events(context& c, std::uint32_t limit, bool follow);
 /// Removes NODE, a member that is down, from the cluster (admin_down).
 int down(context& c, const std::string& node);
 int whereis(context& c, const std::string& name);

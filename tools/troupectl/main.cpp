@@ -28,6 +28,8 @@ struct cli {
   int timeout_ms = 3000;
   bool json = false, verbose = false;
   std::string name, pid_text, reason, type, args, member, spawn_name, target;
+  std::uint32_t event_limit = 0;
+  bool follow = false;
   message_args message;
   child_args child;
   int drain_wait_ms = 30000;
@@ -53,6 +55,10 @@ std::map<CLI::App*, std::function<int(context&)>> declare(CLI::App& app, cli& o)
   auto* dn = command(app, o, "down", "remove NODE, a member that is down for good, from the cluster (it stops counting toward quorum)");
   dn->add_option("node", o.member, "the member to remove")->required();
   run[dn] = [&o](context& c) { return down(c, o.member); };
+  auto* ev = command(app, o, "events", "what happened, as the node saw it: members up/down/removed, children started/moved/restarted, quorum");
+  ev->add_option("--limit", o.event_limit, "only the newest N events")->check(CLI::Range(1u, 100000u));
+  ev->add_flag("--follow,-f", o.follow, "then print new events as they happen (Ctrl-C stops)");
+  run[ev] = [&o](context& c) { return events(c, o.event_limit, o.follow); };
   auto* w = command(app, o, "whereis", "the pid registered under NAME");
   w->add_option("name", o.name)->required();
   run[w] = [&o](context& c) { return whereis(c, o.name); };

@@ -93,6 +93,7 @@ TEST(NodeAppTest, BadFlagValuesExitWithStatusTwoAndNameTheFlag) {
       {{"--name", "n1", "--heartbeat-ms", "-5"}, "--heartbeat-ms"},
       {{"--name", "n1", "--threads", "many"}, "--threads"},
       {{"--name", "n1", "--no-such-flag"}, "--no-such-flag"},
+      {{"--name", "n1", "--http-admin"}, "--http-admin"},
   };
   for (const auto& c : cases) {
     auto args = c.args;
