@@ -10,10 +10,10 @@
 #include "troupe/app/link_faults_service.hpp"
 #include "troupe/app/listen_check.hpp"
 #include "troupe/app/node_flags.hpp"
-#include "troupe/cluster/management_endpoint.hpp"
+#include "troupe/ops/management_endpoint.hpp"
 #include "troupe/cluster/node.hpp"
 #include "troupe/node/log.hpp"
-#include "troupe/registry/cluster_services.hpp"
+#include "troupe/app/cluster_services.hpp"
 
 namespace troupe {
 

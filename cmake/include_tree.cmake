@@ -1,5 +1,5 @@
 # The `<troupe/...>` include tree. Users include `<troupe/node/actor.hpp>`; the modules keep
-# their top-level folders (node/, transport/, cluster/, registry/, app/). In the build tree,
+# their top-level folders (node/, transport/, cluster/, registry/, ops/, app/). In the build tree,
 # ${TROUPE_BUILD_INCLUDE}/troupe/<module> is a link to the module's folder, so the library
 # compiles with exactly the paths an installed copy has, and no generic name (`node/`,
 # `cluster/`) is ever on anyone's include path.
@@ -8,7 +8,7 @@ set(TROUPE_BUILD_INCLUDE ${PROJECT_BINARY_DIR}/include)
 # "tests/...": they see the source root as well. Never a library target.
 set(TROUPE_SOURCE_INCLUDE ${PROJECT_SOURCE_DIR} ${TROUPE_BUILD_INCLUDE})
 
-set(TROUPE_MODULES node transport cluster registry app)
+set(TROUPE_MODULES node transport cluster registry ops app)
 file(MAKE_DIRECTORY ${TROUPE_BUILD_INCLUDE}/troupe)
 foreach(module IN LISTS TROUPE_MODULES)
   file(CREATE_LINK ${PROJECT_SOURCE_DIR}/${module} ${TROUPE_BUILD_INCLUDE}/troupe/${module} SYMBOLIC)

@@ -1,6 +1,6 @@
 # Installing Troupe as a library: headers under <prefix>/include/troupe/, the static libraries,
 # the exported targets (Troupe::troupe for the common case; Troupe::node, ::transport,
-# ::cluster, ::registry, ::app for finer use), TroupeConfig.cmake + version file, a pkg-config
+# ::cluster, ::registry, ::ops, ::app for finer use), TroupeConfig.cmake + version file, a pkg-config
 # file, and the troupe-node and troupectl binaries. Components: `runtime` (the binaries) and
 # `dev` (everything a build against Troupe needs); cmake/packaging.cmake makes a Debian package
 # of each.
@@ -8,7 +8,7 @@ include(CMakePackageConfigHelpers)
 include(${CMAKE_CURRENT_LIST_DIR}/public_headers.cmake)
 
 set(TROUPE_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/Troupe)
-set(troupe_libraries troupe_node troupe_transport troupe_cluster troupe_registry troupe_app)
+set(troupe_libraries troupe_node troupe_transport troupe_cluster troupe_registry troupe_ops troupe_app)
 foreach(lib IN LISTS troupe_libraries)
   string(REPLACE "troupe_" "" short ${lib})
   set_target_properties(${lib} PROPERTIES EXPORT_NAME ${short})

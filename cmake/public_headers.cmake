@@ -1,9 +1,11 @@
 # The public API: the headers installed under <prefix>/include/troupe/. It is the closure of
 # what a user includes (the umbrella troupe/troupe.hpp, the behaviours, node, global supervisor,
-# registries, node_app) over their includes; everything else in the modules is internal and may
+# registries, node_app) over their includes, plus the forwarding headers of paths deprecated in 0.2
+# (cluster/management_endpoint.hpp, registry/cluster_services.hpp); everything else in the modules is internal and may
 # change. tests/package/ compiles each installed header on its own, so a header missing here
 # fails CI. Paths are relative to the source root.
 set(TROUPE_PUBLIC_HEADERS
+  app/cluster_services.hpp
   app/node_app.hpp
   cluster/event_timeline.hpp
   cluster/global_snapshot.hpp
@@ -83,6 +85,7 @@ set(TROUPE_PUBLIC_HEADERS
   node/table/table_options.hpp
   node/table/table_shard.hpp
   node/timer_queue.hpp
+  ops/management_endpoint.hpp
   registry/cluster_services.hpp
   registry/conflict_policy.hpp
   registry/global_clock.hpp

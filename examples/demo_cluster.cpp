@@ -9,8 +9,8 @@
 #include <fstream>
 #include <thread>
 
-#include "troupe/cluster/admin.hpp"
-#include "troupe/cluster/admin_messages.hpp"
+#include "troupe/ops/admin.hpp"
+#include "troupe/ops/admin_messages.hpp"
 #include "troupe/node/log.hpp"
 
 namespace troupe::demo {

@@ -17,8 +17,8 @@
 #include <cstdlib>
 #include <thread>
 
-#include "troupe/cluster/admin.hpp"
-#include "troupe/cluster/admin_messages.hpp"
+#include "troupe/ops/admin.hpp"
+#include "troupe/ops/admin_messages.hpp"
 #include "examples/demo_cluster.hpp"
 #include "examples/demo_actors.hpp"
 

@@ -115,6 +115,13 @@ class actor {
   /// (carrying the exit reason) if it dies first. A reply that comes after the timeout is dropped.
   template <message Resp, message Req, class F>
   void request(const pid& to, Req&& req, duration timeout, F&& on_result);
+  /// `request` for a message built at run time and a reply of any type: `done(reply, nullptr)`
+  /// with the reply envelope (valid during the call only), or `done(nullptr, &error)`. For
+  /// relays that cannot know the reply's type in advance (the admin's `call`).
+  void request_envelope(const pid& to, envelope_ptr req, duration timeout,
+                        std::function<void(envelope*, const error*)> done) {
+    start_request(to, std::move(req), timeout, std::move(done));
+  }
   /// Calls in flight from this process.
   [[nodiscard]] std::size_t pending_requests() const noexcept { return pending_ ? pending_->size() : 0; }
 

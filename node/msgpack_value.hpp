@@ -5,7 +5,7 @@
 ///
 /// On the wire it is the value itself, not a byte string: a client in another language reads a
 /// state as it reads any other field. The admin's messages use it too, as `packed_value`
-/// (cluster/admin_messages.hpp).
+/// (ops/admin_messages.hpp).
 
 #include <msgpack.hpp>
 #include <string>

@@ -11,7 +11,7 @@ troupe_add_test_suite(core_unit_tests unit
   unit/registry/name_table_test.cpp
   unit/registry/global_group_table_test.cpp
 )
-target_link_libraries(core_unit_tests PRIVATE troupe::registry troupe::cluster)
+target_link_libraries(core_unit_tests PRIVATE troupe::ops)
 
 # troupe::node (cluster/node.hpp) on the ZeroMQ transport and on a simulated network.
 troupe_add_test_suite(cluster_node_unit_tests unit unit/cluster/node_test.cpp)

@@ -3,4 +3,4 @@
 troupe_add_test_suite(global_registry_tests integration
   integration/global_registry_test.cpp
 )
-target_link_libraries(global_registry_tests PRIVATE troupe::registry troupe::cluster)
+target_link_libraries(global_registry_tests PRIVATE troupe::ops)

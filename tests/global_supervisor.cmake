@@ -3,4 +3,4 @@
 troupe_add_test_suite(global_supervisor_tests integration
   integration/global_supervisor_test.cpp
 )
-target_link_libraries(global_supervisor_tests PRIVATE troupe::cluster troupe_builtin_actors)
+target_link_libraries(global_supervisor_tests PRIVATE troupe::ops troupe_builtin_actors)

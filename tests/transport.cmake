@@ -15,7 +15,7 @@ target_link_libraries(transport_tests PRIVATE troupe::transport cppzmq)
 
 # Multi-process: real troupe-node processes, killed and paused.
 troupe_add_test_suite(multiprocess_tests integration integration/multiprocess_test.cpp)
-target_link_libraries(multiprocess_tests PRIVATE troupe::cluster troupe_builtin_actors)
+target_link_libraries(multiprocess_tests PRIVATE troupe::ops troupe_builtin_actors)
 target_compile_definitions(multiprocess_tests PRIVATE TROUPE_NODE_BINARY="$<TARGET_FILE:troupe-node>")
 add_dependencies(multiprocess_tests troupe-node)
 
@@ -24,16 +24,16 @@ troupe_add_test_suite(duplicate_name_tests integration
   integration/duplicate_name_test.cpp
   ${PROJECT_SOURCE_DIR}/tools/troupectl/admin_client.cpp
 )
-target_link_libraries(duplicate_name_tests PRIVATE troupe::cluster troupe_builtin_actors)
+target_link_libraries(duplicate_name_tests PRIVATE troupe::ops troupe_builtin_actors)
 target_compile_definitions(duplicate_name_tests PRIVATE TROUPE_NODE_BINARY="$<TARGET_FILE:troupe-node>")
 add_dependencies(duplicate_name_tests troupe-node)
 
 # Membership: five nodes in one process, partitions by fault injection.
 troupe_add_test_suite(membership_tests integration integration/membership_test.cpp)
-target_link_libraries(membership_tests PRIVATE troupe::cluster)
+target_link_libraries(membership_tests PRIVATE troupe::ops)
 
 # Five troupe-node processes and an observer: SIGKILL, SIGSTOP/SIGCONT.
 troupe_add_test_suite(cluster_processes_tests integration integration/cluster_processes_test.cpp)
-target_link_libraries(cluster_processes_tests PRIVATE troupe::cluster)
+target_link_libraries(cluster_processes_tests PRIVATE troupe::ops)
 target_compile_definitions(cluster_processes_tests PRIVATE TROUPE_NODE_BINARY="$<TARGET_FILE:troupe-node>")
 add_dependencies(cluster_processes_tests troupe-node)

@@ -13,8 +13,8 @@
 #include <sstream>
 #include <thread>
 
-#include "troupe/cluster/admin.hpp"
-#include "troupe/cluster/management_endpoint.hpp"
+#include "troupe/ops/admin.hpp"
+#include "troupe/ops/management_endpoint.hpp"
 #include "troupe/cluster/node.hpp"
 #include "troupe/version.hpp"
 #include "tests/support/child_process.hpp"

@@ -24,7 +24,7 @@
 #include <thread>
 #include <vector>
 
-#include "troupe/cluster/admin_messages.hpp"
+#include "troupe/ops/admin_messages.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/eventually.hpp"
 #include "tools/troupe_node/builtin_actors.hpp"

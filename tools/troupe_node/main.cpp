@@ -8,7 +8,7 @@
 /// cluster from troupectl), the chaos scenarios' workload and the demos' types (examples/).
 
 #include "troupe/app/node_app.hpp"
-#include "troupe/registry/cluster_services.hpp"
+#include "troupe/app/cluster_services.hpp"
 #include "tools/troupe_node/builtin_actors.hpp"
 #include "examples/demo_actors.hpp"
 

@@ -7,7 +7,7 @@
 #include <map>
 #include <mutex>
 
-#include "troupe/cluster/admin.hpp"
+#include "troupe/ops/admin.hpp"
 
 namespace troupe::ctl {
 namespace {

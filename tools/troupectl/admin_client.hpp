@@ -15,7 +15,7 @@
 #include <memory>
 #include <string>
 
-#include "troupe/cluster/admin_messages.hpp"
+#include "troupe/ops/admin_messages.hpp"
 #include "troupe/node/actor_system.hpp"
 #include "troupe/node/scoped_actor.hpp"
 #include "troupe/node/spawner.hpp"

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "troupe/cluster/admin_json.hpp"
-#include "troupe/cluster/admin_reply_json.hpp"
+#include "troupe/ops/admin_json.hpp"
+#include "troupe/ops/admin_reply_json.hpp"
 #include "tools/troupectl/output.hpp"
 
 namespace troupe::ctl {
@@ -16,7 +16,7 @@ int children(context& c) {
   if (!r) return exit_unreachable;
   if (!r->available) return report("this node runs no global supervisor", exit_failed);
   if (c.json) {
-    print_json(children_json(*r));  // cluster/admin_reply_json.hpp: the management endpoint prints the same
+    print_json(children_json(*r));  // ops/admin_reply_json.hpp: the management endpoint prints the same
     return exit_ok;
   }
   std::vector<row> rows;

@@ -5,9 +5,9 @@
 #include <thread>
 #include <vector>
 
-#include "troupe/cluster/admin.hpp"
-#include "troupe/cluster/admin_json.hpp"
-#include "troupe/cluster/admin_reply_json.hpp"
+#include "troupe/ops/admin.hpp"
+#include "troupe/ops/admin_json.hpp"
+#include "troupe/ops/admin_reply_json.hpp"
 #include "tools/troupectl/output.hpp"
 
 namespace troupe::ctl {
@@ -32,7 +32,7 @@ result<wire_message> build(const message_args& m) {
 
 int print_members(context& c, const admin_members_reply& r) {
   if (c.json) {
-    print_json(members_json(r));  // cluster/admin_reply_json.hpp: the management endpoint prints the same
+    print_json(members_json(r));  // ops/admin_reply_json.hpp: the management endpoint prints the same
     return exit_ok;
   }
   std::vector<row> rows;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <iostream>
 
-#include "troupe/cluster/admin_reply_json.hpp"
+#include "troupe/ops/admin_reply_json.hpp"
 
 namespace troupe::ctl {
 

@@ -1,7 +1,7 @@
 #pragma once
 /// @file
 /// `troupectl metrics`: the node's counters and gauges — the same figures as its management
-/// endpoint's /metrics (cluster/admin_metrics.hpp, docs/management.md).
+/// endpoint's /metrics (ops/admin_metrics.hpp, docs/management.md).
 
 #include "tools/troupectl/commands.hpp"
 

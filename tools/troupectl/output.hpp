@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "troupe/cluster/admin_reply_json.hpp"
+#include "troupe/ops/admin_reply_json.hpp"
 #include "tools/troupectl/commands.hpp"
 
 namespace troupe::ctl {
@@ -60,7 +60,7 @@ inline std::optional<pid> parse_pid(const std::string& text) {
   return p;
 }
 
-using troupe::pids_json;  // cluster/admin_reply_json.hpp
+using troupe::pids_json;  // ops/admin_reply_json.hpp
 
 /// TEXT as a pid, or the pid registered under the name TEXT (local, then global) on the node of
 /// `c`. None (reported, with `status` set) when it is neither.

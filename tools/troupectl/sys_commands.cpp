@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "troupe/cluster/admin_json.hpp"
+#include "troupe/ops/admin_json.hpp"
 #include "troupe/node/sys_messages.hpp"
 
 namespace troupe::ctl {

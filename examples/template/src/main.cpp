@@ -10,7 +10,7 @@
 #include <troupe/cluster/global_supervisor.hpp>
 #include <troupe/node/log.hpp>
 #include <troupe/node/spawner.hpp>
-#include <troupe/registry/cluster_services.hpp>
+#include <troupe/app/cluster_services.hpp>
 
 #include "stock_keeper.hpp"
 

@@ -1,17 +1,17 @@
-#include "troupe/cluster/admin.hpp"
+#include "troupe/ops/admin.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <memory>
-#include <thread>
 
-#include "troupe/cluster/admin_metrics.hpp"
+#include "troupe/ops/admin_metrics.hpp"
 #include "troupe/cluster/global_snapshot.hpp"
 #include "troupe/cluster/global_supervisor.hpp"
 #include "troupe/cluster/membership.hpp"
 #include "troupe/cluster/node.hpp"
 #include "troupe/node/call.hpp"
 #include "troupe/node/log.hpp"
+#include "troupe/registry/global_registry.hpp"
+#include "troupe/registry/process_groups.hpp"
 
 namespace troupe {
 namespace {
@@ -38,10 +38,10 @@ result<envelope_ptr> build_message(const std::string& type, const packed_value& 
   }
 }
 
-/// The answer of a relayed call, as an `admin_call_reply`.
-admin_call_reply to_call_reply(const result<envelope_ptr>& answer) {
-  if (!answer) return {false, answer.error().message(), {}, {}};
-  const envelope& e = **answer;
+/// The answer of a relayed call (its reply, else why there is none), as an `admin_call_reply`.
+admin_call_reply to_call_reply(const envelope* reply, const error* why) {
+  if (!reply) return {false, why ? why->message() : "no answer", {}, {}};
+  const envelope& e = *reply;
   if (!e.type->encode) return {false, "the answer has the local-only type '" + std::string(e.type->name) + "'", {}, {}};
   msgpack::sbuffer b;
   e.type->encode(e, b);
@@ -76,18 +76,7 @@ class admin final : public actor {
     };
   }
 
-  void on_exit(const exit_reason&) override {
-    // Relayed calls end by their timeout, or at once when shutdown stops their scoped actors.
-    for (auto& r : relays_) r.thread.join();
-    relays_.clear();
-  }
-
  private:
-  struct relay {
-    std::thread thread;
-    std::shared_ptr<std::atomic<bool>> done;
-  };
-
   admin_members_reply members() const {
     admin_members_reply r;
     for (auto& m : node_.membership().members())
@@ -98,17 +87,15 @@ class admin final : public actor {
   admin_names_reply names() const {
     admin_names_reply r;
     for (auto& [name, p] : system().registered_names()) r.local.push_back({name, p});
-    if (!options_.global_names) return r;
+    if (!options_.names) return r;
     r.global_available = true;
-    for (auto& [name, p] : options_.global_names()) r.global.push_back({name, p});
+    for (auto& [name, p] : options_.names->registered_names()) r.global.push_back({name, p});
     return r;
   }
 
   std::optional<pid> global_whereis(const std::string& name) const {
-    if (!options_.global_names) return std::nullopt;
-    for (auto& [n, p] : options_.global_names())
-      if (n == name) return p;
-    return std::nullopt;
+    if (!options_.names) return std::nullopt;
+    return options_.names->whereis(name);
   }
 
   admin_whereis_reply whereis(const std::string& name) const {
@@ -119,9 +106,9 @@ class admin final : public actor {
 
   admin_groups_reply groups() const {
     admin_groups_reply r;
-    if (!options_.global_groups) return r;
+    if (!options_.groups) return r;
     r.available = true;
-    for (auto& [name, members] : options_.global_groups()) r.groups.push_back({name, members});
+    for (auto& name : options_.groups->groups()) r.groups.push_back({name, options_.groups->members(name)});
     return r;
   }
 
@@ -190,25 +177,10 @@ class admin final : public actor {
     relay_call(*to, std::move(*e), std::chrono::milliseconds(std::min(m.timeout_ms, max_call_timeout_ms)));
   }
 
-  /// Runs the call on a thread of its own, which answers our caller itself (see the file doc).
+  /// Sends the call as a request of our own and answers our caller when it ends (file doc).
   void relay_call(const pid& to, envelope_ptr e, duration timeout) {
-    reap_relays();
-    auto done = std::make_shared<std::atomic<bool>>(false);
-    auto* sys = &system();
-    std::thread t([sys, me = self(), caller = current_call(), to, e = std::move(e), timeout, done]() mutable {
-      auto out = make_envelope<admin_call_reply>(me, to_call_reply(detail::blocking_call(*sys, to, std::move(e), timeout)));
-      out->correlation = caller.ref | envelope::reply_bit;
-      sys->deliver(caller.caller, std::move(out));
-      done->store(true, std::memory_order_release);
-    });
-    relays_.push_back({std::move(t), std::move(done)});
-  }
-
-  void reap_relays() {
-    std::erase_if(relays_, [](relay& r) {
-      if (!r.done->load(std::memory_order_acquire)) return false;
-      r.thread.join();
-      return true;
+    request_envelope(to, std::move(e), timeout, [this, caller = current_call()](envelope* answer, const error* why) {
+      this->reply(caller, to_call_reply(answer, why));
     });
   }
 
@@ -280,7 +252,6 @@ class admin final : public actor {
 
   node& node_;
   admin_options options_;
-  std::vector<relay> relays_;
 };
 
 }  // namespace

@@ -12,7 +12,7 @@
 
 #include <string>
 
-#include "troupe/cluster/admin_messages.hpp"
+#include "troupe/ops/admin_messages.hpp"
 
 namespace troupe {
 

@@ -1,4 +1,4 @@
-#include "troupe/cluster/admin_json.hpp"
+#include "troupe/ops/admin_json.hpp"
 
 #include <map>
 

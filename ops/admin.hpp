@@ -3,7 +3,7 @@
 /// The admin process: how operators (troupectl) inspect and poke a running node.
 ///
 /// Every node runs one, registered locally as "troupe.admin". It answers the calls of
-/// cluster/admin_messages.hpp: members, names, whereis, groups, ps, info, kill, register, send,
+/// ops/admin_messages.hpp: members, names, whereis, groups, ps, info, kill, register, send,
 /// call, down (remove a dead member), events (the node's timeline), and the global supervisor's
 /// children, start-child, stop-child and drain. A client reaches it with a send by name (transport::send_to_name) carrying a
 /// correlation, and gets the answer back as a reply, as with any call.
@@ -11,12 +11,12 @@
 /// `send` and `call` take a message as (wire type name, MessagePack body), decoded by the type's
 /// own codec on this node: any wire type linked into the node works, with no code here.
 ///
-/// A call to another process runs on a short-lived thread of the admin's (`blocking_call`),
-/// because a process cannot receive a reply of a type it does not know in advance; the thread
-/// answers the original caller itself. The admin joins these threads when it exits.
+/// A relayed call is an asynchronous request of the admin's (`actor::request_envelope`, which
+/// takes a reply of any type): the admin keeps serving while it is in flight and answers the
+/// original caller when the reply, the target's death or the timeout comes.
 ///
-/// The global registry and process groups live above this module (registry/), so they reach
-/// the admin through the hooks of `admin_options`, filled in at node start-up.
+/// The admin sits above the registry (ops/ is the operator layer): it reads the global names and
+/// process groups of the node directly.
 
 #include <functional>
 #include <optional>
@@ -24,7 +24,7 @@
 #include <utility>
 #include <vector>
 
-#include "troupe/cluster/admin_messages.hpp"
+#include "troupe/ops/admin_messages.hpp"
 #include "troupe/node/exit_reason.hpp"
 #include "troupe/node/pid.hpp"
 
@@ -32,14 +32,16 @@ namespace troupe {
 
 class node;
 class global_supervisor;
+class global_registry;
+class process_groups;
 
-/// Extension points for what lives above the cluster module. Each hook runs in the admin
-/// process: it must answer from a local snapshot, never block.
+/// The node's services the admin reports on; each must outlive the admin process. Reads are
+/// local snapshots: the admin never blocks on them.
 struct admin_options {
-  /// The global registry's names. Unset: `names` reports global names as not available.
-  std::function<std::vector<std::pair<std::string, pid>>()> global_names;
-  /// The global process groups (name, members). Unset: `groups` says "not available".
-  std::function<std::vector<std::pair<std::string, std::vector<pid>>>()> global_groups;
+  /// The global registry. Null: `names` reports global names as not available.
+  const global_registry* names = nullptr;
+  /// The process groups. Null: `groups` says "not available".
+  const process_groups* groups = nullptr;
   /// The node's global supervisor (children, start-child, stop-child). Null: "not available".
   global_supervisor* supervisor = nullptr;
   /// Starts the node's graceful exit: drain its global children, then stop (troupe-node raises

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "troupe/cluster/admin.hpp"
+#include "troupe/ops/admin.hpp"
 #include "troupe/node/scoped_actor.hpp"
 
 namespace troupe {

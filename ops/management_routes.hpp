@@ -7,7 +7,7 @@
 ///
 /// | path            | answer                                                              |
 /// |-----------------|---------------------------------------------------------------------|
-/// | /               | the live cluster page (cluster/live_page.html)                      |
+/// | /               | the live cluster page (ops/live_page.html)                      |
 /// | /health         | {status, node, creation}; 503 when the admin does not answer        |
 /// | /cluster        | the members as this node sees them (`troupectl members --json`)     |
 /// | /cluster/views  | each reachable member's own member list and metrics: who sees whom  |
@@ -29,7 +29,7 @@
 #include <string_view>
 #include <vector>
 
-#include "troupe/cluster/admin_caller.hpp"
+#include "troupe/ops/admin_caller.hpp"
 
 namespace troupe {
 
@@ -68,7 +68,7 @@ class management_routes {
   std::vector<admin_caller*> free_;
 };
 
-/// The live cluster page (generated from cluster/live_page.html at build time).
+/// The live cluster page (generated from ops/live_page.html at build time).
 extern const std::string_view live_page_html;
 
 }  // namespace troupe

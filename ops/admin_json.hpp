@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "troupe/cluster/admin_messages.hpp"
+#include "troupe/ops/admin_messages.hpp"
 #include "troupe/node/error.hpp"
 
 namespace troupe {

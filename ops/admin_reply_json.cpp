@@ -1,4 +1,4 @@
-#include "troupe/cluster/admin_reply_json.hpp"
+#include "troupe/ops/admin_reply_json.hpp"
 
 #include <cmath>
 #include <ctime>

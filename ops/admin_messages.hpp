@@ -276,7 +276,7 @@ struct admin_events_reply {
   MSGPACK_DEFINE(node, last_seq, events);
 };
 
-// --- metrics (cluster/admin_metrics.hpp; the management endpoint's /metrics) ----------------
+// --- metrics (ops/admin_metrics.hpp; the management endpoint's /metrics) ----------------
 
 /// The node's counters and gauges; replies `admin_metrics_reply`.
 struct admin_metrics {

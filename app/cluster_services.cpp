@@ -1,6 +1,6 @@
-#include "troupe/registry/cluster_services.hpp"
+#include "troupe/app/cluster_services.hpp"
 
-#include "troupe/cluster/admin.hpp"
+#include "troupe/ops/admin.hpp"
 
 namespace troupe {
 
@@ -16,13 +16,8 @@ std::unique_ptr<cluster_services> start_cluster_services(node& n, cluster_servic
   admin_options options;
   options.supervisor = s->supervisor.get();
   options.drain = std::move(options_in.on_drain);
-  // The hooks run inside the admin process: both read local snapshots and never block.
-  options.global_names = [names = s->names.get()] { return names->registered_names(); };
-  options.global_groups = [groups = s->groups.get()] {
-    std::vector<std::pair<std::string, std::vector<pid>>> out;
-    for (auto& g : groups->groups()) out.emplace_back(g, groups->members(g));
-    return out;
-  };
+  options.names = s->names.get();
+  options.groups = s->groups.get();
   s->admin = start_admin(n, std::move(options));
   return s;
 }

@@ -1,10 +1,10 @@
-#include "troupe/cluster/management_routes.hpp"
+#include "troupe/ops/management_routes.hpp"
 
 #include <charconv>
 #include <nlohmann/json.hpp>
 
-#include "troupe/cluster/admin_metrics.hpp"
-#include "troupe/cluster/admin_reply_json.hpp"
+#include "troupe/ops/admin_metrics.hpp"
+#include "troupe/ops/admin_reply_json.hpp"
 #include "troupe/cluster/node.hpp"
 
 namespace troupe {

@@ -1,6 +1,6 @@
-// JSON <-> MessagePack as troupectl and the admin process use it (cluster/admin_json.hpp).
+// JSON <-> MessagePack as troupectl and the admin process use it (ops/admin_json.hpp).
 
-#include "troupe/cluster/admin_json.hpp"
+#include "troupe/ops/admin_json.hpp"
 
 #include <gtest/gtest.h>
 

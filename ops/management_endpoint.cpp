@@ -1,4 +1,4 @@
-#include "troupe/cluster/management_endpoint.hpp"
+#include "troupe/ops/management_endpoint.hpp"
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "troupe/cluster/management_routes.hpp"
+#include "troupe/ops/management_routes.hpp"
 #include "troupe/node/log.hpp"
 
 namespace troupe {

@@ -1,9 +1,9 @@
-#include "troupe/cluster/admin_metrics.hpp"
+#include "troupe/ops/admin_metrics.hpp"
 
 #include <algorithm>
 #include <set>
 
-#include "troupe/cluster/admin_reply_json.hpp"
+#include "troupe/ops/admin_reply_json.hpp"
 #include "troupe/cluster/global_supervisor.hpp"
 #include "troupe/cluster/node.hpp"
 #include "troupe/version.hpp"

@@ -1,7 +1,7 @@
 #pragma once
 /// @file
 /// The admin's replies as JSON: one function per reply, shared by `troupectl --json` and the
-/// management endpoint (cluster/management_endpoint.hpp), so the two print the same figures in
+/// management endpoint (ops/management_endpoint.hpp), so the two print the same figures in
 /// the same shape by construction. docs/troupectl.md and docs/management.md show the shapes.
 
 #include <cstdint>
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "troupe/cluster/admin_messages.hpp"
+#include "troupe/ops/admin_messages.hpp"
 
 namespace troupe {
 

@@ -1,4 +1,4 @@
-#include "troupe/cluster/admin_caller.hpp"
+#include "troupe/ops/admin_caller.hpp"
 
 #include <map>
 
