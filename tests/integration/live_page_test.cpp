@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/node_process.hpp"
 #include "tests/support/http_client.hpp"
 
 namespace troupe {
@@ -53,11 +54,7 @@ bool eventually(P pred, std::chrono::milliseconds timeout) {
   return true;
 }
 
-struct node_proc {
-  std::string name, address;
-  std::uint16_t http_port = 0;
-  std::unique_ptr<test::child_process> proc;
-};
+using node_proc = test::node_process;
 
 class LivePageTest : public ::testing::Test {
  protected:
@@ -79,20 +76,13 @@ class LivePageTest : public ::testing::Test {
 
   void start(int i) {
     auto& n = nodes[i];
-    n.name = "live" + std::to_string(i + 1) + "-" + tag;
-    std::vector<std::string> argv{TROUPE_NODE_BINARY, "--name", n.name, "--listen",
-                                  n.address.empty() ? "tcp://127.0.0.1:*" : n.address, "--cookie", cookie, "--threads",
-                                  "1", "--log-level", "error", "--http", "127.0.0.1:0"};
-    if (i > 0) argv.insert(argv.end(), {"--seeds", nodes[0].address});
-    else if (!nodes[1].address.empty()) argv.insert(argv.end(), {"--seeds", nodes[1].address});
-    n.proc = std::make_unique<test::child_process>(argv);
-    auto ready = n.proc->read_line(10s);
-    ASSERT_TRUE(ready && ready->find(" ready on ") != std::string::npos) << n.name;
-    auto at = ready->find(" ready on ") + 10;
-    n.address = ready->substr(at, ready->find(' ', at) - at);
-    auto http = n.proc->read_line(5s);
-    ASSERT_TRUE(http && http->find(" http on ") != std::string::npos);
-    n.http_port = static_cast<std::uint16_t>(std::stoi(http->substr(http->rfind(':') + 1)));
+    // A restart (heal) listens where the node was, so the others find it again.
+    test::node_process_options o{.cookie = cookie, .seeds = i > 0 ? nodes[0].address : nodes[1].address,
+                                 .threads = "1", .log_level = "error", .http = true};
+    if (!n.address.empty()) o.listen = n.address;
+    n.proc.reset();  // the old process first: its port is the one the new one binds
+    n = test::start_node_process(TROUPE_NODE_BINARY, "live" + std::to_string(i + 1) + "-" + tag, o);
+    ASSERT_TRUE(n.started()) << n.error;
   }
 
   json get(const node_proc& n, const std::string& path) {

@@ -18,6 +18,7 @@
 #include "troupe/cluster/node.hpp"
 #include "troupe/version.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/node_process.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/node_pair.hpp"
@@ -39,25 +40,11 @@ bool eventually(P pred, std::chrono::milliseconds timeout = 10s) {
 json parse(const std::string& text) { return json::parse(text, nullptr, false); }
 
 /// A troupe-node process with its endpoint on a free loopback port.
-struct node_proc {
-  std::string name, address;
-  std::uint16_t http_port = 0;
-  std::unique_ptr<test::child_process> proc;
-
+struct node_proc : test::node_process {
   void start(const std::string& n, const std::string& seeds, std::vector<std::string> extra = {}) {
-    name = n;
-    std::vector<std::string> argv{TROUPE_NODE_BINARY, "--name", n, "--listen", "tcp://127.0.0.1:*", "--cookie", cookie,
-                                  "--threads", "2", "--log-level", "warn", "--http", "127.0.0.1:0"};
-    if (!seeds.empty()) argv.insert(argv.end(), {"--seeds", seeds});
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    proc = std::make_unique<test::child_process>(argv);
-    auto ready = proc->read_line(10s);
-    ASSERT_TRUE(ready && ready->find(" ready on ") != std::string::npos) << n << " did not say it was ready";
-    auto at = ready->find(" ready on ") + 10;
-    address = ready->substr(at, ready->find(' ', at) - at);
-    auto http = proc->read_line(5s);
-    ASSERT_TRUE(http && http->find(" http on http://127.0.0.1:") != std::string::npos) << (http ? *http : "(nothing)");
-    http_port = static_cast<std::uint16_t>(std::stoi(http->substr(http->rfind(':') + 1)));
+    static_cast<test::node_process&>(*this) = test::start_node_process(
+        TROUPE_NODE_BINARY, n, {.cookie = cookie, .seeds = seeds, .http = true, .extra = std::move(extra)});
+    ASSERT_TRUE(started()) << error;
   }
 };
 

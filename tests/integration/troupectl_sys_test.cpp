@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/node_process.hpp"
 
 namespace troupe {
 namespace {
@@ -21,27 +22,14 @@ struct ctl_result {
   [[nodiscard]] json as_json() const { return json::parse(output, nullptr, false); }
 };
 
-struct node_proc {
-  std::unique_ptr<test::child_process> proc;
-  std::string address;
-};
-
-/// Starts a troupe-node and reads its address from its ready line.
-node_proc start_node(const std::string& name, const std::string& seeds) {
-  std::vector<std::string> argv{TROUPE_NODE_BINARY, "--name", name, "--listen", "tcp://127.0.0.1:*", "--cookie",
-                                cookie, "--threads", "2", "--log-level", "warn"};
-  if (!seeds.empty()) argv.insert(argv.end(), {"--seeds", seeds});
-  node_proc n{std::make_unique<test::child_process>(argv), {}};
-  auto ready = n.proc->read_line(10s);
-  if (!ready) return n;
-  auto at = ready->find(" ready on ");
-  if (at != std::string::npos) n.address = ready->substr(at + 10, ready->find(' ', at + 10) - at - 10);
-  return n;
+/// Starts a troupe-node (its address stays empty if it did not start: the tests then fail).
+test::node_process start_node(const std::string& name, const std::string& seeds) {
+  return test::start_node_process(TROUPE_NODE_BINARY, name, {.cookie = cookie, .seeds = seeds});
 }
 
 class TroupectlSysTest : public ::testing::Test {
  protected:
-  static inline node_proc n1, n2;
+  static inline test::node_process n1, n2;
 
   static void SetUpTestSuite() {
     auto tag = std::to_string(::getpid());

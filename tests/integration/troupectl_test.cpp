@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/node_process.hpp"
 
 namespace troupe {
 namespace {
@@ -34,12 +35,7 @@ ctl_result run_ctl(std::vector<std::string> args) {
 
 class TroupectlTest : public ::testing::Test {
  protected:
-  struct node_proc {
-    std::string name;
-    std::unique_ptr<test::child_process> proc;
-    std::string address;
-  };
-  node_proc n1, n2;
+  test::node_process n1, n2;
 
   void SetUp() override {
     auto tag = std::to_string(::getpid());
@@ -47,17 +43,9 @@ class TroupectlTest : public ::testing::Test {
     start(n2, "ctl-b-" + tag, n1.address);
   }
 
-  void start(node_proc& n, const std::string& name, const std::string& seeds) {
-    n.name = name;
-    std::vector<std::string> argv{TROUPE_NODE_BINARY, "--name", name, "--listen", "tcp://127.0.0.1:*", "--cookie",
-                                  cookie, "--threads", "2", "--log-level", "warn"};
-    if (!seeds.empty()) argv.insert(argv.end(), {"--seeds", seeds});
-    n.proc = std::make_unique<test::child_process>(argv);
-    auto ready = n.proc->read_line(10s);
-    ASSERT_TRUE(ready) << name << " did not say it was ready";
-    auto at = ready->find(" ready on ");
-    ASSERT_NE(at, std::string::npos) << *ready;
-    n.address = ready->substr(at + 10, ready->find(' ', at + 10) - at - 10);
+  void start(test::node_process& n, const std::string& name, const std::string& seeds) {
+    n = test::start_node_process(TROUPE_NODE_BINARY, name, {.cookie = cookie, .seeds = seeds});
+    ASSERT_TRUE(n.started()) << n.error;
   }
 
   ctl_result ctl(std::vector<std::string> args, const std::string& address = {}) {
