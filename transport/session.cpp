@@ -130,6 +130,7 @@ void session_engine::restarted(peer_state& p, time_point now) {
 
 void session_engine::lose(peer_state& p, const std::string& reason, time_point now) {
   const bool was_up = p.up;
+  const bool was_reachable = p.reachable;
   p.reachable = false;
   p.up = false;
   if (p.client) close_client(*p.client);
@@ -152,8 +153,11 @@ void session_engine::lose(peer_state& p, const std::string& reason, time_point n
       log()->warn("lost node '{}' (creation {}): {}", p.name, p.creation, reason);
     }
   }
-  // Not up: only what was queued goes (the watches wait for the loss of a session that was up).
-  actions_.emplace_back(action::dropped{p.name, p.creation, reason, p.address, was_up, was_up});
+  // Reachable but not up (our channel was being set up): what was queued for it is dropped, so
+  // the links and monitors queued with it end too, or a sender would miss a message with no
+  // noconnection in between (found by the simulation running this engine, seed 2: the peer's
+  // HELLO named our channel as dropped while it was still in its handshake).
+  actions_.emplace_back(action::dropped{p.name, p.creation, reason, p.address, was_up, was_up || was_reachable});
 }
 
 /// Counts a loss decided by the failure detector, and how long the peer had been silent.

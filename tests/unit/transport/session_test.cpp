@@ -273,6 +273,35 @@ TEST(SessionEngineTest, AStalledChannelIsEndedWhenThePeerNamesItAsDropped) {
   EXPECT_EQ(b.all<action::dial>().size(), 2u);  // b opened a fresh channel
 }
 
+// Found by the simulation running the engine (seed 2): a peer lost while our own channel to it
+// was still in its handshake (reachable, not up) lost what was queued for it without firing the
+// links and monitors queued with it, so a sender missed a message with no noconnection.
+TEST(SessionEngineTest, APeerLostWhileOurChannelIsSetUpEndsTheWatchesQueuedForIt) {
+  // b's handshake reaches a, so a welcomes b (reachable: sends to b are queued) and dials back;
+  // that dial is never answered.
+  node a("a", 1), b2("b", 2);
+  time_point now{};
+  b2.engine->connect("a", now);
+  auto dial = std::get<action::dial>(b2.engine->take_actions().at(0));
+  a.engine->on_accepted_bytes("b2/1", dial.hello, now);
+  auto challenge = std::get<action::reply>(a.engine->take_actions().at(0));
+  b2.engine->on_client_bytes(dial.conn, challenge.bytes, now);
+  auto auth = first<action::send>(b2.engine->take_actions());
+  a.engine->on_accepted_bytes("b2/1", auth.bytes, now);
+  for (auto& x : a.engine->take_actions()) a.seen.push_back(std::move(x));
+  ASSERT_TRUE(for_peer<action::status>(a, "b").back().reachable);
+  ASSERT_FALSE(a.up_with("b"));
+  msgpack::sbuffer bye;
+  encode_bye(bye);
+  a.engine->on_accepted_bytes("b2/1", bytes_of(bye), now);  // b leaves before a's channel is up
+  for (auto& x : a.engine->take_actions()) a.seen.push_back(std::move(x));
+  auto dropped = for_peer<action::dropped>(a, "b");
+  ASSERT_FALSE(dropped.empty());
+  EXPECT_EQ(dropped.back().reason, "left");
+  EXPECT_FALSE(dropped.back().was_up);
+  EXPECT_TRUE(dropped.back().end_watches);
+}
+
 TEST(SessionEngineTest, TypeIdsAreInternedPerConnection) {
   node a("a", 1), b("b", 2);
   pump net{&a, &b};
