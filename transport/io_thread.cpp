@@ -83,6 +83,7 @@ struct io_thread::impl {
   std::vector<std::string> connect_requests;
 
   session_engine engine;
+  std::vector<session_action> actions_scratch;  // reused: apply() runs once per ZeroMQ message
   std::map<conn_id, dealer> dealers;
   steady::time_point next_housekeeping{};
 
@@ -215,8 +216,13 @@ struct io_thread::impl {
 
   /// Carries out the engine's actions in order (an action may make the engine produce more).
   void apply() {
-    for (auto actions = engine.take_actions(); !actions.empty(); actions = engine.take_actions())
-      for (auto& a : actions) std::visit([this](auto& x) { on(x); }, a);
+    // The scratch vector keeps its capacity between calls; a nested call (a peer-event handler
+    // that connects) finds it moved out and starts with an empty one.
+    std::vector<session_action> batch;
+    batch.swap(actions_scratch);
+    while (engine.take_actions(batch))
+      for (auto& a : batch) std::visit([this](auto& x) { on(x); }, a);
+    actions_scratch.swap(batch);
   }
 
   void on(action::dial& a) {

@@ -78,6 +78,12 @@ std::vector<session_action> session_engine::take_actions() {
   return out;
 }
 
+bool session_engine::take_actions(std::vector<session_action>& out) {
+  out.clear();
+  out.swap(actions_);
+  return !out.empty();
+}
+
 bool session_engine::answered(conn_id conn) const {
   auto it = clients_.find(conn);
   return it != clients_.end() && it->second->state != client_state::hello_sent;

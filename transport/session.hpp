@@ -153,6 +153,9 @@ class session_engine {
 
   /// The actions produced since the last call, in order.
   [[nodiscard]] std::vector<session_action> take_actions();
+  /// Same, into `out` (cleared first), keeping both vectors' capacity: for a pump's hot loop.
+  /// False when there were none.
+  bool take_actions(std::vector<session_action>& out);
 
   /// For a pump that re-sends an unanswered HELLO on a fresh connection (the simulation's
   /// model of ZeroMQ retrying a TCP connect): whether `conn` got its CHALLENGE, and its HELLO.

@@ -107,8 +107,13 @@ std::string simulated_network::key_name(const in_key& key) {
 // --- what the engine decided ---------------------------------------------------------------------------
 
 void simulated_network::apply() {
-  for (auto actions = engine_.take_actions(); !actions.empty(); actions = engine_.take_actions())
-    for (auto& a : actions) std::visit([this](auto& x) { on(x); }, a);
+  // The scratch vector keeps its capacity between calls; a nested call (a peer-event handler
+  // that connects) finds it moved out and starts with an empty one.
+  std::vector<session_action> batch;
+  batch.swap(actions_scratch_);
+  while (engine_.take_actions(batch))
+    for (auto& a : batch) std::visit([this](auto& x) { on(x); }, a);
+  actions_scratch_.swap(batch);
 }
 
 void simulated_network::on(action::dial& a) {

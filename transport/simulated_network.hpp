@@ -122,6 +122,7 @@ class simulated_network final : public network, public sim_endpoint {
   std::uint64_t messages_out_ = 0, duplicates_ = 0, broken_ = 0, rejected_ = 0, nonces_ = 0;
   time_point next_housekeeping_{};
   session_engine engine_;
+  std::vector<session_action> actions_scratch_;  // reused across apply() calls
   std::map<conn_id, client_wire> clients_;
   std::map<std::uint64_t, conn_id> by_session_;  // wire session -> client connection
   std::map<in_key, accepted_wire> accepted_;
