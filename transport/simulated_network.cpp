@@ -344,16 +344,17 @@ void simulated_network::receive(const sim_packet& p) {
     auto& w = it->second;
     if (fresh) {
       w.seq_in = p.seq + 1;  // a connection this side forgot shows up mid-stream: the engine refuses it
+      w.id = key_name(key);
     } else {
       if (p.seq < w.seq_in) return void(++duplicates_);
       if (p.seq > w.seq_in) {
         ++broken_;
-        engine_.accepted_broken(key_name(key), "connection broken (lost packets)", now);
+        engine_.accepted_broken(w.id, "connection broken (lost packets)", now);
         return apply();
       }
       ++w.seq_in;
     }
-    engine_.on_accepted_bytes(key_name(key), p.bytes, now);
+    engine_.on_accepted_bytes(w.id, p.bytes, now);
     return apply();
   }
   auto s = by_session_.find(p.session);

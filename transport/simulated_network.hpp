@@ -86,6 +86,7 @@ class simulated_network final : public network, public sim_endpoint {
   /// The wire side of an accepted connection.
   struct accepted_wire {
     std::uint64_t seq_out = 0, seq_in = 0;
+    std::string id;  // the engine's name for it (made once, not per packet)
   };
   using in_key = std::pair<std::size_t, std::uint64_t>;  // (client slot, session)
 
