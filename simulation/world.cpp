@@ -41,7 +41,9 @@ void world::start(std::size_t i) {
   node_config config;
   config.name = m.name;
   config.creation = m.creation;
-  config.transport = options_.net;
+  auto net_config = options_.net;
+  if (auto it = options_.cookie_of.find(i); it != options_.cookie_of.end()) net_config.cookie = it->second;
+  config.transport = net_config;
   config.membership = options_.membership;
   for (auto& other : members_)
     if (&other != &m) config.seeds.push_back(other.address);
@@ -50,7 +52,7 @@ void world::start(std::size_t i) {
   runtime.shared_clock = &clock_;
   transport::simulated_network* net = nullptr;
   runtime.make_network = [&](actor_system& sys) {
-    auto made = std::make_unique<transport::simulated_network>(sys, wire_, m.address, options_.net);
+    auto made = std::make_unique<transport::simulated_network>(sys, wire_, m.address, net_config);
     net = made.get();
     return made;
   };

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,9 @@ struct world_options {
   transport::transport_config net = transport::transport_config::defaults();
   membership_config membership;
   global_supervisor_options supervisor;
+  /// Nodes (by index) that use another cookie than `net.cookie`: outsiders the handshake must
+  /// keep out (the simulated network runs the real cookie check).
+  std::map<std::size_t, std::string> cookie_of;
 };
 
 class world {

@@ -5,6 +5,7 @@ troupe_add_test_suite(core_unit_tests unit
   unit/transport/phi_detector_test.cpp
   unit/transport/outbound_buffer_test.cpp
   unit/transport/remote_watches_test.cpp
+  unit/transport/session_test.cpp
   unit/cluster/placement_test.cpp
   unit/cluster/event_timeline_test.cpp
   unit/registry/conflict_policy_test.cpp

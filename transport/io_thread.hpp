@@ -1,8 +1,10 @@
 #pragma once
 /// @file
-/// `io_thread`: the one thread that owns every ZeroMQ socket of a node: it accepts and
-/// authenticates peers, sends the batches that sending threads queued, decodes what arrives and
-/// hands it to the runtime, and watches every peer's liveness. Internal to the transport.
+/// `io_thread`: the one thread that owns every ZeroMQ socket of a node — the ZeroMQ pump around
+/// the session engine (session.hpp), which takes every protocol decision (handshakes, liveness,
+/// loss). The thread moves bytes between the sockets and the engine, carries out the engine's
+/// actions, sends the batches that sending threads queued, and hands decoded messages to the
+/// runtime. Internal to the transport.
 
 #include <atomic>
 #include <memory>

@@ -41,6 +41,9 @@ struct sim_packet {
   /// Position in its connection and direction, as TCP sequence numbers: a receiver drops what
   /// it saw already (a duplicate) and breaks the connection on a gap (a loss).
   std::uint64_t seq = 0;
+  /// The server ends the connection with this packet (a REJECT): the client reads it whatever
+  /// its position, as a TCP reader gets the last bytes before the close.
+  bool last = false;
   std::string bytes;  ///< MessagePack frames, as the ZeroMQ transport sends them
   time_point due{};
 };

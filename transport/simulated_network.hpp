@@ -1,27 +1,22 @@
 #pragma once
 /// @file
-/// `simulated_network`: a node's `network` over the `sim_wire` of a deterministic simulation.
+/// `simulated_network`: a node's `network` over the `sim_wire` of a deterministic simulation —
+/// the second pump around the session engine (session.hpp), the ZeroMQ I/O thread being the
+/// first. Every handshake (cookie proof included), type interning, heartbeat, loss, restart,
+/// `dropped_session` and duplicate-name decision is the engine's, so a simulation seed runs the
+/// protocol that ships. Outgoing messages go through the same `outbound_buffer` (type ids interned
+/// per connection, batches) and arrive through the engine's per-connection type table.
 ///
-/// It follows the ZeroMQ transport's model step by step (io_thread.cpp), so that the cluster
-/// code above sees the same behaviour:
-/// - each node dials a connection (a session) to every peer and sends on it; the peer answers
-///   on the same connection; a HELLO is answered with CHALLENGE + WELCOME (no cookie proof:
-///   every simulated node is trusted), and the server dials back if it has no session yet;
-/// - the frames are the real protocol's, encoded and decoded by transport/codec (type names
-///   travel in full: no per-connection interning);
-/// - heartbeats on idle sessions, the phi-accrual detector and `peer_timeout`, handshake
-///   timeouts and redialling lost peers every `reconnect_interval`, all on the virtual clock;
+/// What only this pump does, because the wire is not TCP:
+/// - a packet carries its position in its connection: the receiver drops a duplicate and breaks
+///   the connection on a gap (a lost packet costs the connection, as over TCP, never a silent
+///   hole in the stream); a REJECT travels as the connection's `last` packet;
 /// - a HELLO left unanswered goes out again on a new connection every `handshake_timeout / 3`
-///   (ZeroMQ retrying a TCP connect). io_thread also restarts a stuck handshake when the peer
-///   reaches it; not here: a simulated HELLO can cross a one-way cut, which a TCP connect
-///   cannot, so its arrival does not prove the way back works (the retry covers the case);
-/// - losing a peer (timeout, connection broken, rejected, restarted, left) fires noconnection
-///   for every link and monitor across it, drops what was queued to it, publishes a
-///   `peer_event` and `node_down`; a pid of an older incarnation is dead.
-/// Like TCP, a connection drops duplicates and breaks on a gap: a lost packet costs the
-/// connection (and so a noconnection), never a silent hole in the stream.
-///
-/// Single-threaded: the simulation calls everything from its one thread.
+///   (ZeroMQ retrying a TCP connect, io_thread's `connect_timeout`). The engine's restart of a
+///   stuck handshake when the peer reaches us is off here: a simulated packet can cross a
+///   one-way cut, which a TCP connect cannot, so its arrival proves nothing about the way back;
+/// - nonces come from a deterministic stream (slot, creation, counter), so a seed replays;
+/// - it runs on the simulation's one thread and virtual clock: nothing is locked or woken.
 
 #include <deque>
 #include <map>
@@ -33,15 +28,16 @@
 #include "troupe/node/actor_system.hpp"
 #include "troupe/transport/codec.hpp"
 #include "troupe/transport/network.hpp"
-#include "troupe/transport/phi_detector.hpp"
-#include "troupe/transport/remote_watches.hpp"
+#include "troupe/transport/peer.hpp"
+#include "troupe/transport/session.hpp"
 #include "troupe/transport/sim_wire.hpp"
+#include "troupe/transport/transport_stats.hpp"
 
 namespace troupe::transport {
 
 class simulated_network final : public network, public sim_endpoint {
  public:
-  /// What the simulated transport counted.
+  /// What the simulated transport counted (the wire's own, and the engine's in its terms).
   struct counters {
     std::uint64_t messages_out = 0, messages_in = 0, duplicates = 0, broken = 0, rejected = 0, peers_lost = 0,
                   dropped_on_loss = 0, undecodable = 0;
@@ -74,44 +70,47 @@ class simulated_network final : public network, public sim_endpoint {
   void housekeeping();
   /// When `housekeeping` is due next.
   [[nodiscard]] time_point next_housekeeping() const noexcept { return next_housekeeping_; }
-  [[nodiscard]] const counters& stats() const noexcept { return stats_; }
+  [[nodiscard]] counters stats() const noexcept;
+  /// The engine's counters, as the ZeroMQ transport reports them (auth failures, ...).
+  [[nodiscard]] const transport_stats& protocol_stats() const noexcept { return protocol_stats_; }
   [[nodiscard]] std::size_t slot() const noexcept { return slot_; }
 
  private:
-  struct out_session;
-  struct in_session;
-  struct peer_state;
+  /// The wire side of one of the engine's client connections.
+  struct client_wire {
+    std::size_t slot = 0;
+    std::uint64_t session = 0;
+    std::uint64_t seq_out = 0, seq_in = 0;
+    time_point attempt{};  // when its current connection was made and the HELLO sent on it
+  };
+  /// The wire side of an accepted connection.
+  struct accepted_wire {
+    std::uint64_t seq_out = 0, seq_in = 0;
+    std::string id;  // the engine's name for it (made once, not per packet)
+  };
   using in_key = std::pair<std::size_t, std::uint64_t>;  // (client slot, session)
 
-  // Sessions and peers.
-  out_session* open_session(const std::string& address, peer_state* known);
-  void close_session(std::uint64_t id);
-  void redial(std::uint64_t id);
-  void session_failed(std::uint64_t id, const std::string& reason);
-  void lose(peer_state& p, const std::string& reason);
-  void restarted(peer_state& p);
-  peer_state& peer_named(const std::string& name);
-  peer_state* find_peer(std::string_view name);
-  void heard(peer_state& p);
+  void apply();
+  void on(action::dial& a);
+  void on(action::send& a);
+  void on(action::close& a);
+  void on(action::reply& a);
+  void on(action::status& a);
+  void on(action::up& a);
+  void on(action::dropped& a);
+  void on(action::deliver& a);
+  void on(action::name_in_use& a);
+
+  peer& peer_named(const std::string& name);
+  peer* find_peer(std::string_view name) const;
   void publish(const peer_event& ev);
-
-  // Sending.
-  void send_client(out_session& s, const msgpack::sbuffer& frames);
-  void send_client(out_session& s, std::string bytes);
-  void send_server(const in_key& key, const msgpack::sbuffer& frames);
-  void reject(std::size_t slot, std::uint64_t session, const std::string& reason);
+  void send_client(conn_id conn, std::string bytes);
+  void redial(conn_id conn, client_wire& w);
   envelope_ptr unreachable(const pid& to, envelope_ptr e);
-  void enqueue(peer_state& p, msgpack::sbuffer frame);
-  void flush(peer_state& p);
-
-  // Receiving.
-  void on_router(const sim_packet& p);
-  void on_dealer(const sim_packet& p);
-  void on_hello(const in_key& key, const msgpack::object& f);
-  void on_challenge(out_session& s, const msgpack::object& f);
-  void on_welcome(out_session& s);
-  void on_message(in_session& in, const msgpack::object& f);
-  void broken(const in_key& key, const std::string& why);
+  bool enqueue(peer& p, const envelope& e, const msgpack::sbuffer& tail);
+  void flush(peer& p);
+  [[nodiscard]] nonce next_nonce();
+  [[nodiscard]] static std::string key_name(const in_key& key);
 
   actor_system& system_;
   sim_wire& wire_;
@@ -120,14 +119,18 @@ class simulated_network final : public network, public sim_endpoint {
   std::size_t slot_;
   bool started_ = false;
   bool stopped_ = false;
-  counters stats_;
+  transport_stats protocol_stats_;
+  std::uint64_t messages_out_ = 0, duplicates_ = 0, broken_ = 0, rejected_ = 0, nonces_ = 0;
   time_point next_housekeeping_{};
-  std::map<std::uint64_t, std::unique_ptr<out_session>> sessions_;
-  std::map<in_key, std::unique_ptr<in_session>> inbound_;
-  std::map<std::string, std::unique_ptr<peer_state>, std::less<>> peers_;
+  session_engine engine_;
+  std::vector<session_action> actions_scratch_;  // reused across apply() calls
+  std::map<conn_id, client_wire> clients_;
+  std::map<std::uint64_t, conn_id> by_session_;  // wire session -> client connection
+  std::map<in_key, accepted_wire> accepted_;
+  std::map<std::string, std::unique_ptr<peer>, std::less<>> peers_;
+  std::map<std::string, conn_id, std::less<>> up_on_;  // peer -> the connection its queue goes on
   std::vector<std::function<void(const peer_event&)>> handlers_;
   std::vector<pid> node_monitors_;
-  type_table types_;  // stays empty: type names travel in full
 };
 
 }  // namespace troupe::transport

@@ -23,6 +23,31 @@ TEST(SimulatedNetworkTest, NodesOfAWorldConnectToEachOther) {
     }
 }
 
+// The simulation runs the shipped handshake: a node that does not know the cookie stays out.
+TEST(SimulatedNetworkTest, ANodeWithAnotherCookieConnectsToNobody) {
+  world w(1, {.nodes = 3, .cookie_of = {{2, "not the cluster's cookie"}}});
+  w.run_for(1s);
+  EXPECT_TRUE(w.at(0).net->connected(w.at(1).name));
+  EXPECT_TRUE(w.at(1).net->connected(w.at(0).name));
+  EXPECT_TRUE(w.at(2).net->connected_nodes().empty());
+  EXPECT_FALSE(w.at(0).net->connected(w.at(2).name));
+  EXPECT_GT(w.at(0).net->protocol_stats().auth_failures.load(), 0u);
+  EXPECT_GT(w.at(2).net->protocol_stats().auth_failures.load(), 0u);
+}
+
+// Types travel interned (the outbound buffer numbers them per connection, the engine resolves the
+// ids in its table for that connection): the stream arrives and no id is unknown.
+TEST(SimulatedNetworkTest, MessageTypesAreInternedPerConnection) {
+  world w(2, {.nodes = 2});
+  w.run_for(300ms);
+  pid receiver = w.at(1).n->system().spawn<stream_receiver>(w.log());
+  pid sender = w.at(0).n->system().spawn<stream_sender>(w.log(), receiver, 5ms);
+  w.run_for(1s);
+  auto& s = w.log().streams[{sender, receiver}];
+  EXPECT_GT(s.received.size(), 100u);
+  EXPECT_EQ(w.at(1).net->protocol_stats().unknown_types.load(), 0u);
+}
+
 TEST(SimulatedNetworkTest, MessagesOfAStreamArriveInOrderOverTheWireFormat) {
   world w(2, {.nodes = 2});
   w.run_for(300ms);

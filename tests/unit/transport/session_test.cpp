@@ -1,0 +1,405 @@
+// The session engine alone: no socket, no thread, no clock. Engines talk through a test pump that
+// carries each action's bytes to the other engine at a time the test chooses.
+
+#include "troupe/transport/session.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "tests/support/test_messages.hpp"
+#include "troupe/transport/handshake.hpp"
+
+namespace troupe::transport {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// One node's engine and everything it asked its pump to do.
+struct node {
+  node(std::string name, std::uint32_t creation, std::string cookie = "troupe") {
+    config.cookie = std::move(cookie);
+    config.heartbeat_interval = 50ms;
+    engine = std::make_unique<session_engine>(
+        session_options{.name = name,
+                        .creation = creation,
+                        .address = name,  // an engine's address is any string its pump understands
+                        .make_nonce = [this] {
+                          nonce n{};
+                          n[0] = static_cast<std::uint8_t>(++nonces);
+                          n[1] = static_cast<std::uint8_t>(this->name.size());
+                          n[2] = static_cast<std::uint8_t>(this->name.back());
+                          n[3] = static_cast<std::uint8_t>(this->creation);
+                          return n;
+                        },
+                        .blocked = {},
+                        .restart_stuck_handshakes = true},
+        config, stats);
+    this->name = std::move(name);
+    this->creation = creation;
+  }
+  std::string name;
+  std::uint32_t creation;
+  int nonces = 0;
+  transport_config config;
+  transport_stats stats;
+  std::unique_ptr<session_engine> engine;
+  std::vector<session_action> seen;
+
+  template <class A>
+  [[nodiscard]] std::vector<A> all() const {
+    std::vector<A> out;
+    for (auto& a : seen)
+      if (auto* x = std::get_if<A>(&a)) out.push_back(*x);
+    return out;
+  }
+  [[nodiscard]] bool up_with(std::string_view peer) const {
+    bool up = false;
+    for (auto& s : all<action::status>())
+      if (s.peer == peer) up = s.up;
+    return up;
+  }
+};
+
+/// Carries bytes between engines: a client connection of node X to address Y reaches Y's engine
+/// as the accepted connection "X/conn", and Y's replies to it go back to X's connection.
+struct pump {
+  std::map<std::string, node*> nodes;
+  std::map<std::pair<std::string, conn_id>, std::string> conns;  // (node, conn) -> address
+  /// Nodes whose frames are lost on the way (a cut from them).
+  std::set<std::string> silent;
+  time_point now{};
+
+  explicit pump(std::initializer_list<node*> ns) {
+    for (auto* n : ns) nodes[n->name] = n;
+  }
+  void add(node& n) { nodes[n.name] = &n; }
+
+  void run() {
+    for (bool more = true; more;) {
+      more = false;
+      for (auto& [name, n] : nodes) {
+        auto actions = n->engine->take_actions();
+        if (!actions.empty()) more = true;
+        for (auto& a : actions) carry(*n, std::move(a));
+      }
+    }
+  }
+
+  void carry(node& from, session_action a) {
+    bool cut = silent.contains(from.name);
+    if (auto* d = std::get_if<action::dial>(&a)) {
+      conns[{from.name, d->conn}] = d->address;
+      if (!cut && nodes.contains(d->address))
+        nodes[d->address]->engine->on_accepted_bytes(from.name + "/" + std::to_string(d->conn), d->hello, now);
+    } else if (auto* s = std::get_if<action::send>(&a)) {
+      auto it = conns.find({from.name, s->conn});
+      if (!cut && it != conns.end() && nodes.contains(it->second))
+        nodes[it->second]->engine->on_accepted_bytes(from.name + "/" + std::to_string(s->conn), s->bytes, now);
+    } else if (auto* r = std::get_if<action::reply>(&a)) {
+      auto slash = r->to.find('/');
+      auto client = r->to.substr(0, slash);
+      conn_id conn = std::stoull(r->to.substr(slash + 1));
+      if (!cut && nodes.contains(client)) nodes[client]->engine->on_client_bytes(conn, r->bytes, now);
+    } else if (auto* c = std::get_if<action::close>(&a)) {
+      conns.erase({from.name, c->conn});
+    }
+    from.seen.push_back(std::move(a));
+  }
+
+  /// Every node's housekeeping at `t`, then the exchanges that follow.
+  void tick(time_point t) {
+    now = t;
+    for (auto& [name, n] : nodes) n->engine->housekeeping(t);
+    run();
+  }
+};
+
+std::string bytes_of(const msgpack::sbuffer& b) { return {b.data(), b.size()}; }
+
+/// The first action of kind A among `actions` (the test fails if there is none).
+template <class A>
+A first(std::vector<session_action> actions) {
+  for (auto& a : actions)
+    if (auto* x = std::get_if<A>(&a)) return std::move(*x);
+  ADD_FAILURE() << "no such action";
+  return {};
+}
+
+std::vector<std::string> reject_reasons(const std::vector<action::reply>& replies) {
+  std::vector<std::string> out;
+  for (auto& r : replies) {
+    frame_reader reader(r.bytes.data(), r.bytes.size(), wire_limits{});
+    auto f = reader.next();
+    if (f && std::get<frame_kind>(kind_of(*f)) == frame_kind::reject) out.push_back(decode_reject_reason(*f));
+  }
+  return out;
+}
+
+template <class A>
+std::vector<A> for_peer(const node& n, std::string_view peer) {
+  std::vector<A> out;
+  for (auto& a : n.all<A>())
+    if (a.peer == peer) out.push_back(a);
+  return out;
+}
+
+TEST(SessionEngineTest, TheRightCookieBringsUpAChannelEachWay) {
+  node a("a", 1), b("b", 7);
+  pump net{&a, &b};
+  a.engine->connect("b", net.now);
+  net.run();
+  EXPECT_TRUE(a.up_with("b"));
+  EXPECT_TRUE(b.up_with("a"));
+  ASSERT_EQ(for_peer<action::up>(a, "b").size(), 1u);
+  EXPECT_EQ(for_peer<action::up>(a, "b")[0].creation, 7u);
+  EXPECT_EQ(for_peer<action::up>(b, "a")[0].creation, 1u);
+  EXPECT_EQ(a.stats.handshakes.load(), 1u);
+  EXPECT_EQ(b.stats.handshakes.load(), 1u);
+  EXPECT_EQ(a.stats.auth_failures.load() + b.stats.auth_failures.load(), 0u);
+}
+
+TEST(SessionEngineTest, AServerThatDoesNotKnowTheCookieIsLeftBeforeAuth) {
+  node a("a", 1), b("b", 2, "another cookie");
+  pump net{&a, &b};
+  a.engine->connect("b", net.now);
+  net.run();
+  EXPECT_FALSE(a.up_with("b"));
+  EXPECT_FALSE(b.up_with("a"));
+  EXPECT_EQ(a.stats.auth_failures.load(), 1u);  // the CHALLENGE's proof was wrong
+  EXPECT_EQ(a.all<action::close>().size(), 1u);
+  EXPECT_TRUE(a.all<action::send>().empty());  // no AUTH went out
+}
+
+TEST(SessionEngineTest, AClientWithAWrongProofIsRejected) {
+  node b("b", 2);
+  nonce nc{1, 2, 3};
+  msgpack::sbuffer hello;
+  encode_hello(hello, hello_frame{protocol_version, "intruder", 5, "", nc, std::nullopt});
+  b.engine->on_accepted_bytes("x", bytes_of(hello), {});
+  auto out = b.engine->take_actions();
+  ASSERT_EQ(out.size(), 1u);
+  auto challenge_bytes = std::get<action::reply>(out[0]).bytes;
+  frame_reader reader(challenge_bytes.data(), challenge_bytes.size(), wire_limits{});
+  auto ch = std::get<challenge_frame>(decode_challenge(*reader.next()));
+  EXPECT_TRUE(proofs_equal(ch.server_proof, server_proof("troupe", nc, ch.server_nonce)));
+  msgpack::sbuffer auth;
+  encode_auth(auth, client_proof("guessed", nc, ch.server_nonce));
+  b.engine->on_accepted_bytes("x", bytes_of(auth), {});
+  std::vector<action::reply> replies;
+  for (auto& a : b.engine->take_actions())
+    if (auto* r = std::get_if<action::reply>(&a)) replies.push_back(*r);
+  EXPECT_EQ(reject_reasons(replies), std::vector<std::string>{"wrong cookie"});
+  EXPECT_TRUE(replies.back().last);
+  EXPECT_EQ(b.stats.auth_failures.load(), 1u);
+}
+
+TEST(SessionEngineTest, AnotherProtocolVersionIsRefusedEitherWay) {
+  node b("b", 2);
+  msgpack::sbuffer hello;
+  encode_hello(hello, hello_frame{protocol_version + 1, "future", 5, "", nonce{}, std::nullopt});
+  b.engine->on_accepted_bytes("x", bytes_of(hello), {});
+  std::vector<action::reply> replies;
+  for (auto& a : b.engine->take_actions()) replies.push_back(std::get<action::reply>(a));
+  EXPECT_EQ(reject_reasons(replies), std::vector<std::string>{"version 1 required"});
+
+  node a("a", 1);  // and a client closes on a CHALLENGE of another version
+  a.engine->connect("b", {});
+  auto dial = std::get<action::dial>(a.engine->take_actions().at(0));
+  msgpack::sbuffer challenge;
+  encode_challenge(challenge, challenge_frame{protocol_version + 1, "b", 2, nonce{}, proof{}});
+  a.engine->on_client_bytes(dial.conn, bytes_of(challenge), {});
+  auto after = a.engine->take_actions();
+  EXPECT_EQ(a.stats.auth_failures.load(), 1u);
+  EXPECT_TRUE(std::ranges::any_of(after, [](auto& x) { return std::holds_alternative<action::close>(x); }));
+}
+
+TEST(SessionEngineTest, APeerThatRestartsMidHandshakeEndsWhatWasQueuedForItsOldIncarnation) {
+  node a("a", 1), b1("b", 1);
+  // a dials b (creation 1) and gets its CHALLENGE; a's AUTH is lost: a knows creation 1 and
+  // queues sends for it (reachable), but is not up.
+  a.engine->connect("b", {});
+  auto dial = std::get<action::dial>(a.engine->take_actions().at(0));
+  b1.engine->on_accepted_bytes("a/1", dial.hello, {});
+  auto challenge = std::get<action::reply>(b1.engine->take_actions().at(0));
+  a.engine->on_client_bytes(dial.conn, challenge.bytes, {});
+  for (auto& x : a.engine->take_actions()) a.seen.push_back(std::move(x));
+  ASSERT_EQ(for_peer<action::status>(a, "b").back().creation, 1u);
+  ASSERT_TRUE(for_peer<action::status>(a, "b").back().reachable);
+  ASSERT_FALSE(a.up_with("b"));
+  // b restarts (creation 2) and dials a before a's handshake with creation 1 ended.
+  node b2("b", 2);
+  pump net{&a, &b2};
+  b2.engine->connect("a", net.now);
+  net.run();
+  auto dropped = for_peer<action::dropped>(a, "b");
+  ASSERT_FALSE(dropped.empty());
+  EXPECT_EQ(dropped.front().reason, "restarted");
+  EXPECT_EQ(dropped.front().creation, 1u);
+  EXPECT_TRUE(dropped.front().end_watches);  // links and monitors on creation 1 fire noconnection
+  EXPECT_FALSE(dropped.front().was_up);       // it never was up: no node_down
+  EXPECT_EQ(for_peer<action::status>(a, "b").back().creation, 2u);
+}
+
+TEST(SessionEngineTest, AStalledChannelIsEndedWhenThePeerNamesItAsDropped) {
+  node a("a", 1), b("b", 2);
+  pump net{&a, &b};
+  a.engine->connect("b", net.now);
+  net.run();
+  ASSERT_TRUE(a.up_with("b") && b.up_with("a"));
+  // b's frames stop reaching a (one way): a loses b; b hears a's heartbeats and keeps it.
+  net.silent.insert("b");
+  auto t = net.now;
+  for (auto step = 10ms; step <= 2s; step += 10ms) {
+    net.now = t + step;
+    a.engine->housekeeping(net.now);
+    net.run();
+    if (!a.up_with("b")) break;
+  }
+  ASSERT_FALSE(a.up_with("b"));
+  ASSERT_TRUE(b.up_with("a"));
+  // a redials with HELLO naming b's channel it dropped; b ends that channel as a loss.
+  net.silent.clear();
+  net.now += a.config.reconnect_interval + 10ms;
+  a.engine->housekeeping(net.now);  // b's stays quiet: its frames would not have reached a
+  net.run();
+  auto dropped = for_peer<action::dropped>(b, "a");
+  ASSERT_EQ(dropped.size(), 1u);
+  EXPECT_EQ(dropped[0].reason, "the peer dropped our connection");
+  EXPECT_TRUE(dropped[0].was_up);
+  EXPECT_TRUE(a.up_with("b"));
+  EXPECT_TRUE(b.up_with("a"));
+  EXPECT_EQ(b.all<action::dial>().size(), 2u);  // b opened a fresh channel
+}
+
+// Found by the simulation running the engine (seed 2): a peer lost while our own channel to it
+// was still in its handshake (reachable, not up) lost what was queued for it without firing the
+// links and monitors queued with it, so a sender missed a message with no noconnection.
+TEST(SessionEngineTest, APeerLostWhileOurChannelIsSetUpEndsTheWatchesQueuedForIt) {
+  // b's handshake reaches a, so a welcomes b (reachable: sends to b are queued) and dials back;
+  // that dial is never answered.
+  node a("a", 1), b2("b", 2);
+  time_point now{};
+  b2.engine->connect("a", now);
+  auto dial = std::get<action::dial>(b2.engine->take_actions().at(0));
+  a.engine->on_accepted_bytes("b2/1", dial.hello, now);
+  auto challenge = std::get<action::reply>(a.engine->take_actions().at(0));
+  b2.engine->on_client_bytes(dial.conn, challenge.bytes, now);
+  auto auth = first<action::send>(b2.engine->take_actions());
+  a.engine->on_accepted_bytes("b2/1", auth.bytes, now);
+  for (auto& x : a.engine->take_actions()) a.seen.push_back(std::move(x));
+  ASSERT_TRUE(for_peer<action::status>(a, "b").back().reachable);
+  ASSERT_FALSE(a.up_with("b"));
+  msgpack::sbuffer bye;
+  encode_bye(bye);
+  a.engine->on_accepted_bytes("b2/1", bytes_of(bye), now);  // b leaves before a's channel is up
+  for (auto& x : a.engine->take_actions()) a.seen.push_back(std::move(x));
+  auto dropped = for_peer<action::dropped>(a, "b");
+  ASSERT_FALSE(dropped.empty());
+  EXPECT_EQ(dropped.back().reason, "left");
+  EXPECT_FALSE(dropped.back().was_up);
+  EXPECT_TRUE(dropped.back().end_watches);
+}
+
+TEST(SessionEngineTest, TypeIdsAreInternedPerConnection) {
+  node a("a", 1), b("b", 2);
+  pump net{&a, &b};
+  a.engine->connect("b", net.now);
+  net.run();
+  ASSERT_TRUE(a.up_with("b"));
+  conn_id conn = for_peer<action::up>(a, "b")[0].conn;
+  pid to{intern_node("b"), 2, 9};
+  msgpack::sbuffer frames;
+  encode_type_def(frames, 1, "test.text");
+  encode_message_head(frames, 1);
+  encode_message_tail(frames, to, *make_envelope<test::text>(pid{intern_node("a"), 1, 3}, test::text{"hi"}));
+  encode_message_head(frames, 2);  // never defined
+  encode_message_tail(frames, to, *make_envelope<test::text>(pid{}, test::text{"lost"}));
+  net.carry(a, action::send{conn, bytes_of(frames)});
+  net.run();
+  std::vector<const action::deliver*> delivered;
+  for (auto& x : b.seen)
+    if (auto* d = std::get_if<action::deliver>(&x)) delivered.push_back(d);
+  ASSERT_EQ(delivered.size(), 1u);
+  EXPECT_EQ(delivered[0]->peer, "a");
+  EXPECT_EQ(delivered[0]->message.to, to);
+  EXPECT_EQ(payload<test::text>(*delivered[0]->message.envelope).value, "hi");
+  EXPECT_EQ(b.stats.unknown_types.load(), 1u);
+  EXPECT_EQ(b.stats.messages_in.load(), 1u);
+}
+
+TEST(SessionEngineTest, HeartbeatsGoOutOnAnIdleChannelAndTheirLossLosesThePeer) {
+  node a("a", 1), b("b", 2);
+  pump net{&a, &b};
+  a.engine->connect("b", net.now);
+  net.run();
+  auto sends_before = a.all<action::send>().size();
+  net.tick(net.now + a.config.heartbeat_interval);
+  ASSERT_EQ(a.all<action::send>().size(), sends_before + 1);
+  msgpack::sbuffer hb;
+  encode_heartbeat(hb);
+  EXPECT_EQ(a.all<action::send>().back().bytes, bytes_of(hb));
+  // From now on nothing from a reaches b.
+  net.silent.insert("a");
+  auto t = net.now;
+  for (auto step = 10ms; step <= 3s && b.up_with("a"); step += 10ms) net.tick(t + step);
+  EXPECT_FALSE(b.up_with("a"));
+  auto dropped = for_peer<action::dropped>(b, "a");
+  ASSERT_EQ(dropped.size(), 1u);
+  EXPECT_EQ(dropped[0].reason, "timeout");
+  EXPECT_TRUE(dropped[0].end_watches);
+  EXPECT_EQ(b.stats.detections.load(), 1u);
+  EXPECT_LE(b.stats.detection_ms_last.load(), 1500u);
+}
+
+/// a and b are up; a second process named "b" (creation 9) proves the cookie to a.
+struct SessionEngineDuplicateNameTest : ::testing::Test {
+  node a{"a", 1}, b{"b", 2}, impostor{"b", 9};
+  pump net{&a, &b};
+  std::string impostor_conn = "impostor/1";
+
+  void SetUp() override {
+    a.engine->connect("b", net.now);
+    net.run();
+    ASSERT_TRUE(a.up_with("b"));
+    impostor.engine->connect("a", net.now);
+    auto dial = std::get<action::dial>(impostor.engine->take_actions().at(0));
+    a.engine->on_accepted_bytes(impostor_conn, dial.hello, net.now);
+    auto challenge = std::get<action::reply>(a.engine->take_actions().at(0));
+    impostor.engine->on_client_bytes(dial.conn, challenge.bytes, net.now);
+    auto auth = first<action::send>(impostor.engine->take_actions());
+    a.engine->on_accepted_bytes(impostor_conn, auth.bytes, net.now);
+    ASSERT_TRUE(a.engine->take_actions().empty());  // held: is the member alive?
+  }
+  std::vector<std::string> answers() const {
+    std::vector<action::reply> to_impostor;
+    for (auto& r : a.all<action::reply>())
+      if (r.to == impostor_conn) to_impostor.push_back(r);
+    return reject_reasons(to_impostor);
+  }
+};
+
+TEST_F(SessionEngineDuplicateNameTest, ANewcomerClaimingALiveMembersNameIsRefusedOnceTheMemberIsHeard) {
+  net.tick(net.now + 60ms);  // b's heartbeat reaches a, then a decides
+  net.tick(net.now + 10ms);
+  ASSERT_EQ(answers().size(), 1u);
+  EXPECT_TRUE(is_name_in_use(answers()[0]));
+  EXPECT_EQ(a.stats.duplicate_names.load(), 1u);
+  EXPECT_TRUE(a.up_with("b"));
+  EXPECT_TRUE(for_peer<action::dropped>(a, "b").empty());  // nothing about the member changed
+}
+
+TEST_F(SessionEngineDuplicateNameTest, ANewcomerClaimingASilentMembersNameIsItsRestart) {
+  net.silent.insert("b");
+  for (auto step = 10ms; step <= 2s && answers().empty(); step += 10ms) net.tick(net.now + 10ms);
+  EXPECT_TRUE(answers().empty());  // no REJECT: welcomed
+  EXPECT_EQ(a.stats.duplicate_names.load(), 0u);
+  auto dropped = for_peer<action::dropped>(a, "b");
+  ASSERT_FALSE(dropped.empty());
+  EXPECT_EQ(dropped[0].creation, 2u);
+  EXPECT_EQ(for_peer<action::status>(a, "b").back().creation, 9u);
+}
+
+}  // namespace
+}  // namespace troupe::transport
