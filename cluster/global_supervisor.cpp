@@ -25,8 +25,7 @@ std::string listed(const std::set<std::string>& names) {
 }  // namespace
 
 global_supervisor::global_supervisor(node& n, global_supervisor_options options)
-    : node_(n), shared_(std::make_shared<gs::shared_state>()) {
-  shared_->time = &n.system().clock();
+    : node_(n), shared_(std::make_shared<gs::shared_state>(n.system().clock())) {
   server_ = n.system().spawn<gs::server>(n, std::move(options), shared_);
 }
 
@@ -46,7 +45,7 @@ result<void> global_supervisor::start_child(global_child_spec spec) {
   }
   gs::child_record r{std::move(spec.id), std::move(spec.type), std::move(spec.args),
                      static_cast<std::uint8_t>(spec.restart), std::move(spec.name), std::move(spec.preferred_nodes),
-                     spec.pinned, shared_->next_version(), node_.name(), false};
+                     spec.pinned, shared_->clock.next(), node_.name(), false};
   node_.system().send(server_, gs::submit{std::move(r)});
   return {};
 }
@@ -60,7 +59,7 @@ result<void> global_supervisor::terminate_child(const std::string& id) {
     r = it->second;
   }
   r.removed = true;
-  r.version = shared_->next_version();
+  r.version = shared_->clock.next();
   r.origin = node_.name();
   node_.system().send(server_, gs::submit{std::move(r)});
   return {};

@@ -8,6 +8,7 @@ set(TROUPE_PUBLIC_HEADERS
   app/cluster_services.hpp
   app/node_app.hpp
   cluster/event_timeline.hpp
+  cluster/global_clock.hpp
   cluster/global_snapshot.hpp
   cluster/global_supervisor.hpp
   cluster/management_endpoint.hpp
@@ -34,6 +35,7 @@ set(TROUPE_PUBLIC_HEADERS
   node/behaviour/gen_statem_handlers.hpp
   node/behaviour/gen_statem_transition.hpp
   node/behaviour/partition_supervisor.hpp
+  node/behaviour/restart_intensity.hpp
   node/behaviour/restart_strategy.hpp
   node/behaviour/start_ack.hpp
   node/behaviour/start_link.hpp
@@ -88,7 +90,6 @@ set(TROUPE_PUBLIC_HEADERS
   ops/management_endpoint.hpp
   registry/cluster_services.hpp
   registry/conflict_policy.hpp
-  registry/global_clock.hpp
   registry/global_entry.hpp
   registry/global_group_table.hpp
   registry/global_groups_messages.hpp

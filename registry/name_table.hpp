@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "troupe/cluster/global_clock.hpp"
 #include "troupe/node/actor_system.hpp"
 #include "troupe/node/error.hpp"
-#include "troupe/registry/global_clock.hpp"
 #include "troupe/registry/global_entry.hpp"
 #include "troupe/registry/global_snapshot_map.hpp"
 

@@ -1,6 +1,8 @@
 # The pure cores, each tested alone (no network; a deterministic actor_system only where the core
 # delivers to processes): the failure detector, the outbound buffer and remote watches of a
-# connection, placement, the event timeline, the registry's conflict rule and its name and group replicas.
+# connection, placement, the event timeline, the global supervisor's view, replica and ownership
+# decisions, the restart intensity both supervisors share, the registry's conflict rule and its
+# name and group replicas.
 troupe_add_test_suite(core_unit_tests unit
   unit/transport/phi_detector_test.cpp
   unit/transport/outbound_buffer_test.cpp
@@ -8,6 +10,10 @@ troupe_add_test_suite(core_unit_tests unit
   unit/transport/session_test.cpp
   unit/cluster/placement_test.cpp
   unit/cluster/event_timeline_test.cpp
+  unit/cluster/global_supervisor_view_test.cpp
+  unit/cluster/global_supervisor_replica_test.cpp
+  unit/cluster/global_supervisor_ownership_test.cpp
+  unit/node/behaviour/restart_intensity_test.cpp
   unit/registry/conflict_policy_test.cpp
   unit/registry/name_table_test.cpp
   unit/registry/global_group_table_test.cpp

@@ -34,6 +34,7 @@
 
 #include "troupe/node/behaviour/child_spec.hpp"
 #include "troupe/node/behaviour/gen_server.hpp"
+#include "troupe/node/behaviour/restart_intensity.hpp"
 #include "troupe/node/behaviour/restart_strategy.hpp"
 #include "troupe/node/behaviour/supervisor_messages.hpp"
 #include "troupe/node/call.hpp"
@@ -174,7 +175,7 @@ class supervisor : public gen_server {
   std::vector<child> children_;
   std::optional<dynamic_mode> dynamic_;
   std::uint64_t dynamic_serial_ = 0;
-  std::deque<time_point> restarts_;
+  restart_intensity restarts_;
   std::optional<operation> op_;
   std::deque<deferred> deferred_;
   std::uint64_t waiting_ack_ = 0;

@@ -34,8 +34,7 @@ void supervisor::handle_child_exit(const pid& from, const exit_reason& reason) {
   c->process = {};
   if (stopping_) return;
   const auto type = c->spec.restart;
-  bool restart = type == restart_type::permanent || (type == restart_type::transient && !reason.is_clean());
-  if (!restart) {
+  if (!restarts_after(type, reason)) {
     bool shut_down = c->spec.significant && auto_shutdown_due(*c);
     // OTP keeps a transient child's spec (it can be restarted by hand); temporary and dynamic
     // children are forgotten.
@@ -75,10 +74,7 @@ void supervisor::on_child_failed(const std::string& id, const exit_reason& reaso
 }
 
 bool supervisor::note_restart() {
-  auto now = system().clock().now();
-  restarts_.push_back(now);
-  while (!restarts_.empty() && now - restarts_.front() > flags_.max_time) restarts_.pop_front();
-  return restarts_.size() <= flags_.max_restarts;
+  return restarts_.note(system().clock().now(), flags_.max_restarts, flags_.max_time);
 }
 
 void supervisor::restart_affected(std::size_t failed) {

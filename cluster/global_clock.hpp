@@ -1,12 +1,13 @@
 #pragma once
 /// @file
-/// `global_clock`: the hybrid logical clock that stamps global registrations.
+/// `global_clock`: the hybrid logical clock that stamps what a node replicates — the global
+/// registry's registrations (registry/conflict_policy.hpp) and the global supervisor's child
+/// specs and snapshots. It lives in cluster/ so that both use this one (registry/ is above).
 ///
 /// A stamp is wall-clock microseconds, raised to one more than the largest stamp this node has
-/// issued or received when the wall clock is behind it. So a registration made after a node saw
+/// issued or received when the wall clock is behind it. So a write made after a node saw
 /// another one always carries a larger stamp, even across skewed clocks, and stamps stay close
-/// to real time. Stamps only order conflicts (see `conflict_policy.hpp`); correctness never
-/// depends on the clocks agreeing.
+/// to real time. Stamps only order conflicts; correctness never depends on the clocks agreeing.
 
 #include <algorithm>
 #include <atomic>
