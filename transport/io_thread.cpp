@@ -424,6 +424,7 @@ struct io_thread::impl {
       p->reachable.store(false, std::memory_order_release);
       owner.faults_.drop(p->name);
       stats.dropped_on_loss.fetch_add(p->out.reset());
+      p->gate.open();
       // Links and monitors queued while the session was being set up are lost with it: they
       // fire noconnection now (found by the simulation; they used to wait for the next loss).
       p->watches.fire_noconnection(owner.system_);
@@ -434,7 +435,11 @@ struct io_thread::impl {
   // --- inbound (our ROUTER) -----------------------------------------------------------------------------------
 
   void drain_router() {
-    for (int i = 0; i < 256; ++i) {
+    // Bounded in bytes as well as in messages: a batch holds thousands of messages, and decoding
+    // 256 of them took the thread from its housekeeping (heartbeats) for longer than the failure
+    // detector's patience, so a peer blasting at us declared us lost (remote_bench, issue 14).
+    std::size_t taken = 0;
+    for (int i = 0; i < 256 && taken < 4 * config.batch_bytes; ++i) {
       zmq::message_t id, msg;
       try {
         if (!router.recv(id, zmq::recv_flags::dontwait)) return;
@@ -447,6 +452,7 @@ struct io_thread::impl {
         return;
       }
       stats.bytes_in.fetch_add(msg.size(), std::memory_order_relaxed);
+      taken += msg.size();
       handle_router_message(id.to_string(), msg);
     }
   }
@@ -711,7 +717,8 @@ struct io_thread::impl {
     std::vector<batch> taken;
     p.out.take(taken);
     if (p.blocked.load()) {  // fault injection: lost on the way
-      for (auto& b : taken) p.out.release(b.bytes.size(), b.messages);
+      for (auto& b : taken)
+        if (p.out.release(b.bytes.size(), b.messages)) p.gate.open();
       return;
     }
     if (owner.faults_.active()) {  // link faults (tests, netlab without netem): hold, then release when due
@@ -736,7 +743,7 @@ struct io_thread::impl {
       stats.messages_out.fetch_add(b.messages, std::memory_order_relaxed);
       stats.bytes_out.fetch_add(size, std::memory_order_relaxed);
       stats.batches_out.fetch_add(1, std::memory_order_relaxed);
-      p.out.release(size, b.messages);
+      if (p.out.release(size, b.messages)) p.gate.open();  // under the low-water mark: senders go on
       s.last_sent = steady::now();
       s.blocked.pop_front();
     }
@@ -807,6 +814,7 @@ struct io_thread::impl {
     if (p.up.load()) return lose(p, "restarted");
     if (p.creation.load() == 0) return;  // never heard of before
     stats.dropped_on_loss.fetch_add(p.out.reset());
+    p.gate.open();
     p.watches.fire_noconnection(owner.system_);
   }
 
@@ -826,6 +834,7 @@ struct io_thread::impl {
     if (reason == "left") st.reconnect = false;
     owner.faults_.drop(p.name);  // held batches belong to the session that ended (reset counts them)
     stats.dropped_on_loss.fetch_add(p.out.reset());
+    p.gate.open();  // suspended senders go on: what they send now is refused as unreachable
     if (!was_up) return;
     if (is_hidden_node(p.name)) {
       stats.hidden_peers_gone.fetch_add(1);
@@ -854,6 +863,7 @@ struct io_thread::impl {
         owner.publish(peer_event{p->name, p->creation.load(), false, "stopped", st.address});
       }
       p->out.reset();
+      p->gate.open();
     }
     sessions.clear();
     router.close();
@@ -866,6 +876,7 @@ result<std::string> io_thread::bind() { return impl_->bind(); }
 void io_thread::launch() { impl_->launch(); }
 void io_thread::stop() { impl_->stop(); }
 void io_thread::wake() noexcept { impl_->wake(); }
+bool io_thread::on_this_thread() const noexcept { return std::this_thread::get_id() == impl_->thread.get_id(); }
 
 void io_thread::connect(const std::string& address) {
   {

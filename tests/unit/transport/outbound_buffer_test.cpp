@@ -28,7 +28,7 @@ std::string tail_of(const T& value) {
 template <class T>
 bool append(outbound_buffer& out, const T& value) {
   auto tail = tail_of(value);
-  return out.append(type_of<T>(), tail.data(), tail.size());
+  return static_cast<bool>(out.append(type_of<T>(), tail.data(), tail.size()));
 }
 
 /// What a peer reads from the batches of one session.
