@@ -41,6 +41,7 @@ void add_flow(metric_list& out, const transport::transport& t) {
   std::uint64_t suspensions = 0;
   for (auto& p : t.peers()) {
     suspensions += p.suspensions;
+    if (transport::is_hidden_node(p.name)) continue;  // clients (troupectl) come and go: no series of their own
     std::map<std::string, std::string> peer{{"peer", p.name}};
     out.gauge("troupe_peer_queued_messages", "Messages waiting to go to the peer.", static_cast<double>(p.queued_messages),
               peer);
