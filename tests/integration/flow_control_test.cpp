@@ -25,8 +25,10 @@ namespace {
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 
-// Under ThreadSanitizer both ends run several times slower and RSS carries shadow memory: a
-// smaller blast at a slower sink (so the sender still outruns it), and no RSS bounds.
+// Under ThreadSanitizer both ends run several times slower: the sender no longer outruns ZeroMQ's
+// own pipe (64 batches) before the ctest timeout, so the queue never reaches the busy mark, and
+// RSS carries shadow memory. The tests skip there (no TSan report was seen in those runs; the
+// park hook and the buffer are covered under TSan by ParkTest and OutboundBufferTest).
 #if defined(__SANITIZE_THREAD__)
 constexpr bool sanitized = true;
 #else
@@ -112,12 +114,13 @@ class FlowControlTest : public ::testing::Test {
   std::string sink_node = test::unique_name("sink");
   std::unique_ptr<test::child_process> child;
   pid sink;
-  const std::uint64_t messages = env_or("TROUPE_BLAST_MESSAGES", sanitized ? 50'000 : 600'000);
+  const std::uint64_t messages = env_or("TROUPE_BLAST_MESSAGES", 600'000);
 
   void SetUp() override {
+    if (sanitized) GTEST_SKIP() << "timing-bound blast: not meaningful under ThreadSanitizer (see the top of the file)";
     child = std::make_unique<test::child_process>(
         std::vector<std::string>{BLAST_NODE_BINARY, sink_node, tester.system->node_name(), tester.net->address(),
-                                 "blast-cookie", std::to_string(env_or("TROUPE_BLAST_SPIN_US", sanitized ? 100 : 10))});
+                                 "blast-cookie", std::to_string(env_or("TROUPE_BLAST_SPIN_US", 10))});
     auto ready = child->read_line(20s);
     ASSERT_TRUE(ready && *ready == "ready") << "blast_node did not start";
     ASSERT_TRUE(tester.net->wait_connected(sink_node, 10s));
@@ -185,7 +188,7 @@ void FlowControlTest::blast_then_lose(int sig) {
   EXPECT_EQ(out + lost + unreachable + refused, messages)
       << "out " << out << ", dropped on loss " << lost << ", unreachable " << unreachable << ", refused " << refused;
   const std::size_t rss_after = rss_bytes();
-  if (!sanitized) EXPECT_LT(rss_after, rss0 + 32u * 1024 * 1024) << "memory did not come back after the loss";
+  EXPECT_LT(rss_after, rss0 + 32u * 1024 * 1024) << "memory did not come back after the loss";
   // A stopped node can be asked afterwards what it got: the rest of what was handed to ZeroMQ
   // was in ZeroMQ's pipe or the kernel's buffers when the connection was dropped.
   std::string delivered = "unknown (killed)";
@@ -255,7 +258,7 @@ TEST_F(FlowControlTest, ASlowReceiverSuspendsTheSenderNothingIsLostAndMemoryStay
   EXPECT_LE(queued_max, busy_bytes + 2 * 1024 * 110) << "queued bytes passed the busy mark";
   // Memory: the queue, ZeroMQ's own pipe (64 batches of up to 256 KiB) and allocator slack;
   // without flow control the whole blast (tens of MiB) would be queued, or refused.
-  if (!sanitized) EXPECT_LT(rss_max - rss0, 48u * 1024 * 1024) << "RSS grew from " << rss0 << " to " << rss_max;
+  EXPECT_LT(rss_max - rss0, 48u * 1024 * 1024) << "RSS grew from " << rss0 << " to " << rss_max;
   EXPECT_LT(slowest_call, 2s) << "a local call took long while the sender was suspended";
   std::printf("blast of %llu: RSS %zu -> max %zu KiB, queued max %zu KiB, %d local calls (slowest %lld ms), "
               "suspensions %llu\n",
