@@ -42,7 +42,7 @@ struct raw_flags {
   std::string listen, advertise, cookie, cookie_file, seeds, profile = "default";
   bool curve = false;
   int heartbeat_ms = 0, peer_timeout_ms = 0, drain_timeout_ms = 15000, seeds_refresh_ms = 5000, auto_down_ms = 0;
-  std::size_t max_queued_mb = 0;
+  std::size_t max_queued_mb = 0, busy_limit_kb = 0;
 };
 
 void add_options(CLI::App& app, node_flags& f, raw_flags& r) {
@@ -87,6 +87,9 @@ void add_options(CLI::App& app, node_flags& f, raw_flags& r) {
       ->envname("TROUPE_ALLOW_FAULT_INJECTION");
   app.add_option("--max-queued-mb", r.max_queued_mb, "bound of the outbound queue to each peer, in MiB")
       ->envname("TROUPE_MAX_QUEUED_MB");
+  app.add_option("--busy-limit-kb", r.busy_limit_kb,
+                 "bytes queued to a peer, in KiB, past which its senders are suspended (flow control; default 8192)")
+      ->envname("TROUPE_BUSY_LIMIT_KB")->check(CLI::Range(std::size_t{1}, std::size_t{16} * 1024 * 1024));
   app.add_option("--log-level", f.log_level, "trace, debug, info, warn, error, critical or off")
       ->envname("TROUPE_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
@@ -132,6 +135,7 @@ std::optional<std::string> apply(node_flags& f, const raw_flags& r) {
   }
   if (auto error = apply_discovery(f, r)) return error;
   if (r.max_queued_mb > 0) t.max_queued_bytes = r.max_queued_mb * 1024 * 1024;
+  if (r.busy_limit_kb > 0) t.busy_bytes = r.busy_limit_kb * 1024;
   if (r.heartbeat_ms > 0) t.heartbeat_interval = std::chrono::milliseconds(r.heartbeat_ms);
   if (r.peer_timeout_ms > 0) t.peer_timeout = std::chrono::milliseconds(r.peer_timeout_ms);
   f.drain_timeout = std::chrono::milliseconds(r.drain_timeout_ms);

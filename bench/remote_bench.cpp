@@ -5,8 +5,13 @@
 /// way, actor -> actor vs DEALER -> ROUTER message-per-frame), remote.call_p50/p99/p999 (µs,
 /// actor request -> remote actor reply), remote.pingpong_zmq_p50/p99 (µs, DEALER <-> ROUTER).
 /// The server half runs in a forked child; TROUPE_BENCH_SCALE scales the message counts.
+///
+/// Every wait is bounded: a run that stops making progress (no message counted for
+/// `stall_limit`) ends and says what it saw — messages counted, refused, senders suspended —
+/// instead of waiting out the test's timeout.
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +22,7 @@
 #include "bench/report.hpp"
 #include "troupe/cluster/node.hpp"
 #include "troupe/node/actor_factory.hpp"
+#include "troupe/node/call.hpp"
 #include "troupe/node/scoped_actor.hpp"
 #include "troupe/node/spawner.hpp"
 
@@ -39,14 +45,21 @@ struct counted {
   std::uint64_t n;
   MSGPACK_DEFINE(n);
 };
+struct how_many {
+  MSGPACK_DEFINE();
+};
 
 }  // namespace
 
 TROUPE_MESSAGE(blob, "bench.blob");
 TROUPE_MESSAGE(count_to, "bench.count_to");
 TROUPE_MESSAGE(counted, "bench.counted");
+TROUPE_MESSAGE(how_many, "bench.how_many");
 
 namespace {
+
+/// A run that counts nothing new for this long has stalled: it ends and reports what it saw.
+constexpr auto stall_limit = 30s;
 
 double scale() {
   const char* s = std::getenv("TROUPE_BENCH_SCALE");
@@ -64,7 +77,8 @@ class sink final : public actor {
             },
             [this](const blob&) {
               if (++seen_ == expected_) send(report_to_, counted{seen_});
-            }};
+            },
+            [this](const how_many&) { return counted{seen_}; }};
   }
 
  private:
@@ -100,17 +114,20 @@ void register_types() {
                      echo.get(zmq::sockopt::last_endpoint) + "\n";
   [[maybe_unused]] auto w = ::write(ready_fd, line.data(), line.size());
   std::thread counting([&] {
-    // First message of a run: the count; then that many payloads; then "done" back.
+    // First message of a run: the count; then that many payloads; then back "done", or "short N"
+    // if the payloads stopped coming (bounded: a lost message must not hang the run).
+    counter.set(zmq::sockopt::rcvtimeo, static_cast<int>(std::chrono::milliseconds(stall_limit).count()));
     for (;;) {
       zmq::message_t id, m;
-      if (!counter.recv(id) || !counter.recv(m)) return;
-      std::uint64_t expected = std::stoull(m.to_string());
-      for (std::uint64_t i = 0; i < expected; ++i) {
-        (void)counter.recv(id);
-        (void)counter.recv(m);
-      }
+      if (!counter.recv(id) || !counter.recv(m)) continue;
+      std::uint64_t expected = std::stoull(m.to_string()), i = 0;
+      for (; i < expected; ++i)
+        if (!counter.recv(id) || !counter.recv(m)) break;
       counter.send(id, zmq::send_flags::sndmore);
-      counter.send(zmq::str_buffer("done"));
+      if (i == expected)
+        counter.send(zmq::str_buffer("done"));
+      else
+        counter.send(zmq::buffer("short " + std::to_string(i)));
     }
   });
   for (;;) {
@@ -127,18 +144,24 @@ void register_types() {
 double zmq_send_rate(zmq::context_t& ctx, const std::string& endpoint, std::size_t size, std::uint64_t n) {
   zmq::socket_t d(ctx, zmq::socket_type::dealer);
   d.set(zmq::sockopt::sndhwm, 100000);
+  d.set(zmq::sockopt::rcvtimeo, static_cast<int>(std::chrono::milliseconds(stall_limit * 2).count()));
   d.connect(endpoint);
   std::string payload(size, 'x');
   auto t0 = clock_type::now();
   d.send(zmq::buffer(std::to_string(n)));
   for (std::uint64_t i = 0; i < n; ++i) d.send(zmq::buffer(payload));
   zmq::message_t done;
-  (void)d.recv(done);
+  if (!d.recv(done) || done.to_string() != "done") {
+    std::fprintf(stderr, "raw ZeroMQ send of %zu-byte messages did not complete: %s\n", size,
+                 done.size() ? done.to_string().c_str() : "no answer");
+    return 0;
+  }
   return double(n) / bench::seconds_since(t0);
 }
 
 std::vector<double> zmq_pingpong(zmq::context_t& ctx, const std::string& endpoint, std::uint64_t rounds) {
   zmq::socket_t d(ctx, zmq::socket_type::dealer);
+  d.set(zmq::sockopt::rcvtimeo, 10'000);
   d.connect(endpoint);
   std::string payload(64, 'x');
   std::vector<double> us;
@@ -146,7 +169,10 @@ std::vector<double> zmq_pingpong(zmq::context_t& ctx, const std::string& endpoin
     auto t0 = clock_type::now();
     d.send(zmq::buffer(payload));
     zmq::message_t back;
-    (void)d.recv(back);
+    if (!d.recv(back)) {
+      std::fprintf(stderr, "raw ZeroMQ ping-pong: no answer for 10 s after %zu rounds\n", static_cast<std::size_t>(i));
+      break;
+    }
     if (i >= 100) us.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
   }
   return us;
@@ -174,15 +200,45 @@ class source final : public actor {
   std::string payload_;
 };
 
+/// Senders suspended so far on the client's peers (flow control), summed.
+std::uint64_t suspensions(node& client) {
+  std::uint64_t n = 0;
+  for (auto& p : client.net().peers()) n += p.suspensions;
+  return n;
+}
+
 double troupe_send_rate(node& client, const pid& sink_pid, std::size_t size, std::uint64_t n) {
   scoped_actor self(client.system());
   self->send(sink_pid, count_to{n, self.self()});
   pid src = client.system().spawn<source>(sink_pid, n, size);
+  auto& st = client.net().stats();
+  const auto refused0 = st.dropped_overload.load(), suspended0 = suspensions(client);
   auto t0 = clock_type::now();
   self->send(src, counted{});
-  auto done = self->receive<counted>(600s);
+  // Wait in slices; between them ask the sink how far it got, and give up once it stalls.
+  std::uint64_t seen = 0;
+  auto progress_at = clock_type::now();
+  for (;;) {
+    if (self->receive<counted>(2s)) break;
+    auto now_seen = call<counted>(client.system(), sink_pid, how_many{}, 10s);
+    if (now_seen && now_seen->n > seen) {
+      seen = now_seen->n;
+      progress_at = clock_type::now();
+    } else if (clock_type::now() - progress_at > stall_limit) {
+      std::fprintf(stderr,
+                   "remote send of %zu-byte messages stalled: %llu of %llu counted by the sink after %.1f s, "
+                   "%llu refused, %llu suspensions; giving up\n",
+                   size, static_cast<unsigned long long>(seen), static_cast<unsigned long long>(n), bench::seconds_since(t0),
+                   static_cast<unsigned long long>(st.dropped_overload.load() - refused0),
+                   static_cast<unsigned long long>(suspensions(client) - suspended0));
+      client.system().exit(src, exit_reason::kill());
+      return 0;
+    }
+  }
   double rate = double(n) / bench::seconds_since(t0);
-  if (!done) std::fprintf(stderr, "remote send of %zu-byte messages timed out\n", size);
+  std::fprintf(stderr, "remote send of %zu-byte messages: %llu refused, %llu suspensions\n", size,
+               static_cast<unsigned long long>(st.dropped_overload.load() - refused0),
+               static_cast<unsigned long long>(suspensions(client) - suspended0));
   return rate;
 }
 
@@ -207,7 +263,9 @@ std::vector<double> troupe_calls(node& client, const pid& echo_pid, std::uint64_
     (*next)(0);
     return {[](const blob&) {}};
   });
-  (void)self->receive<counted>(600s);
+  // Each call has its own 10 s timeout, so the chain ends; this bound only guards the bench.
+  if (!self->receive<counted>(std::max<duration>(60s, rounds * 10ms)))
+    std::fprintf(stderr, "remote calls did not finish: %zu samples\n", samples->size());
   return *samples;
 }
 
@@ -220,6 +278,7 @@ int main() {
   if (::pipe(fds) != 0) return 1;
   ::pid_t child = ::fork();
   if (child == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the bench, whatever ends it
     ::close(fds[0]);
     serve(fds[1]);
   }

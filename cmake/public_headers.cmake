@@ -62,6 +62,7 @@ set(TROUPE_PUBLIC_HEADERS
   node/msgpack_adaptors.hpp
   node/msgpack_value.hpp
   node/name_service.hpp
+  node/park.hpp
   node/pid.hpp
   node/process_info.hpp
   node/process_table.hpp
@@ -110,6 +111,7 @@ set(TROUPE_PUBLIC_HEADERS
   transport/peer.hpp
   transport/phi_detector.hpp
   transport/remote_watches.hpp
+  transport/send_gate.hpp
   transport/transport.hpp
   transport/transport_config.hpp
   transport/transport_stats.hpp

@@ -21,6 +21,9 @@ bool erase_first(Vec& v, Pred pred) {
   return true;
 }
 
+/// The process whose turn runs on this thread (executor turns only), for park_current_process.
+thread_local actor* running_turn = nullptr;
+
 }  // namespace
 
 actor::actor()
@@ -60,6 +63,11 @@ void actor::wake() noexcept { system_->executor().schedule(this); }
 
 void actor::resume() noexcept {
   if (terminated_) return;
+  actor* const outer = std::exchange(running_turn, this);
+  struct restore {
+    actor* outer;
+    ~restore() { running_turn = outer; }
+  } restore_running{outer};
   status_.store(process_status::running, std::memory_order_relaxed);
   ++turns_;
   if (!started_) {
@@ -70,7 +78,7 @@ void actor::resume() noexcept {
     });
   }
   std::size_t budget = system_->config().batch;
-  while (!exit_ && budget > 0) {
+  while (!exit_ && budget > 0 && park_at_ == nullptr) {
     if (urgent_.load(std::memory_order_relaxed) != 0) break;
     envelope* e = local_pop();
     if (e == nullptr) {
@@ -85,10 +93,36 @@ void actor::resume() noexcept {
   else if (u == urgent_shutdown && !exit_)
     request_exit(exit_reason::shutdown());
   if (exit_) {
+    park_at_ = nullptr;
     terminate();
     return;
   }
+  running_turn = outer;  // from here another thread may run this process
+  if (park_at_ != nullptr && park_at_gate()) [[unlikely]]
+    return;
   finish_turn();
+}
+
+bool actor::park_at_gate() noexcept {
+  park_gate* gate = std::exchange(park_at_, nullptr);
+  status_.store(process_status::waiting, std::memory_order_relaxed);
+  intrusive_add_ref(this);  // the gate's, handed to the turn unpark schedules
+  if (gate->park(this)) return true;
+  intrusive_release(this);  // never the last: the running turn holds one
+  status_.store(process_status::running, std::memory_order_relaxed);
+  return false;
+}
+
+bool park_current_process(park_gate& gate) noexcept {
+  actor* a = running_turn;
+  if (a == nullptr) return false;
+  a->park_at_ = &gate;
+  return true;
+}
+
+void unpark(actor* a) noexcept {
+  a->status_.store(process_status::runnable, std::memory_order_relaxed);
+  a->wake();
 }
 
 void actor::finish_turn() noexcept {

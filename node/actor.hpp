@@ -42,6 +42,7 @@
 #include "troupe/node/executor.hpp"
 #include "troupe/node/internal/spinlock.hpp"
 #include "troupe/node/mailbox.hpp"
+#include "troupe/node/park.hpp"
 #include "troupe/node/pid.hpp"
 #include "troupe/node/error.hpp"
 #include "troupe/node/process_info.hpp"
@@ -221,6 +222,8 @@ class actor {
   friend struct detail::sys_handlers;
   friend void intrusive_add_ref(actor* a) noexcept;
   friend void intrusive_release(actor* a) noexcept;
+  friend bool park_current_process(park_gate& gate) noexcept;
+  friend void unpark(actor* a) noexcept;
 
   // Scheduling.
   /// Queues an envelope (taking ownership). Returns true when the process was idle and the
@@ -231,6 +234,8 @@ class actor {
   virtual void wake() noexcept;
   void resume() noexcept;
   void finish_turn() noexcept;
+  /// Ends the turn at the gate `park_current_process` named; false if the gate was open.
+  bool park_at_gate() noexcept;
   bool drain_inbox(std::size_t limit);
   void dispatch(envelope* e);
   void dispatch_debug(envelope* e);
@@ -306,6 +311,7 @@ class actor {
   bool detached_ = false;  // run by a thread of its own (blocking_actor), not the executor
   std::atomic<bool> trap_exit_{false};
   bool terminated_ = false;
+  park_gate* park_at_ = nullptr;  // set during a turn: park after the current message (node/park.hpp)
   actor_system* system_ = nullptr;
   pid self_;
   pid parent_;

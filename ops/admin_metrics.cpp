@@ -31,6 +31,29 @@ double get(const std::atomic<std::uint64_t>& c) { return static_cast<double>(c.l
 /// A counter of milliseconds, in seconds (Prometheus' base unit).
 double seconds(const std::atomic<std::uint64_t>& ms) { return get(ms) / 1000.0; }
 
+/// Flow control per peer (transport_config::busy_bytes): what waits to go, and who waits for it.
+void add_flow(metric_list& out, const transport::transport& t) {
+  out.gauge("troupe_send_busy_bytes", "Bytes queued to a peer past which it is busy and its senders are suspended.",
+            static_cast<double>(t.config().busy_bytes));
+  out.counter("troupe_send_timeouts_total",
+              "Plain-thread sends refused because their peer stayed busy for the send timeout.",
+              get(t.stats().send_timeouts));
+  std::uint64_t suspensions = 0;
+  for (auto& p : t.peers()) {
+    suspensions += p.suspensions;
+    if (transport::is_hidden_node(p.name)) continue;  // clients (troupectl) come and go: no series of their own
+    std::map<std::string, std::string> peer{{"peer", p.name}};
+    out.gauge("troupe_peer_queued_messages", "Messages waiting to go to the peer.", static_cast<double>(p.queued_messages),
+              peer);
+    out.gauge("troupe_peer_queued_bytes", "Bytes waiting to go to the peer.", static_cast<double>(p.queued_bytes), peer);
+    out.gauge("troupe_peer_suspended_senders", "Processes suspended and threads blocked on the peer's busy queue now.",
+              static_cast<double>(p.suspended_senders), peer);
+  }
+  out.counter("troupe_send_suspensions_total",
+              "Sends that found their peer busy: processes suspended plus threads that waited.",
+              static_cast<double>(suspensions));
+}
+
 void add_transport(metric_list& out, const transport::transport_stats& s) {
   out.counter("troupe_messages_out_total", "Messages sent to other nodes.", get(s.messages_out));
   out.counter("troupe_messages_in_total", "Messages received from other nodes.", get(s.messages_in));
@@ -40,7 +63,8 @@ void add_transport(metric_list& out, const transport::transport_stats& s) {
               get(s.batches_out));
   out.counter("troupe_dropped_overload_total", "Sends refused because the peer's outbound queue was full.",
               get(s.dropped_overload));
-  out.counter("troupe_dropped_on_loss_total", "Messages queued for a peer that was lost before they went out.",
+  out.counter("troupe_dropped_on_loss_total",
+              "Messages queued for a peer that was lost before they went out (never handed to ZeroMQ).",
               get(s.dropped_on_loss));
   out.counter("troupe_unreachable_total", "Sends to a node that was not connected.", get(s.unreachable));
   out.counter("troupe_malformed_frames_total", "Frames that failed validation or decoding.", get(s.malformed_frames));
@@ -114,7 +138,10 @@ admin_metrics_reply collect_metrics(node& n, const global_supervisor* supervisor
   out.gauge("troupe_build_info", "The Troupe version this node runs (always 1).", 1,
             {{"version", std::string(version())}});
   // Only the ZeroMQ transport keeps these counters (a simulated network has none).
-  if (auto* zmq = dynamic_cast<transport::transport*>(&n.network())) add_transport(out, zmq->stats());
+  if (auto* zmq = dynamic_cast<transport::transport*>(&n.network())) {
+    add_transport(out, zmq->stats());
+    add_flow(out, *zmq);
+  }
   add_runtime(out, n.system());
   add_members(out, n.membership());
   if (supervisor) add_children(out, *supervisor);

@@ -37,3 +37,13 @@ troupe_add_test_suite(cluster_processes_tests integration integration/cluster_pr
 target_link_libraries(cluster_processes_tests PRIVATE troupe::ops)
 target_compile_definitions(cluster_processes_tests PRIVATE TROUPE_NODE_BINARY="$<TARGET_FILE:troupe-node>")
 add_dependencies(cluster_processes_tests troupe-node)
+
+# Flow control: a blast at a slow sink in another OS process (blast_node), and the same blast
+# at a node stopped or killed mid-way.
+add_executable(blast_node integration/blast_node.cpp)
+target_link_libraries(blast_node PRIVATE troupe::transport)
+target_include_directories(blast_node PRIVATE ${TROUPE_SOURCE_INCLUDE})
+troupe_add_test_suite(flow_control_tests integration integration/flow_control_test.cpp)
+target_link_libraries(flow_control_tests PRIVATE troupe::transport)
+target_compile_definitions(flow_control_tests PRIVATE BLAST_NODE_BINARY="$<TARGET_FILE:blast_node>")
+add_dependencies(flow_control_tests blast_node)

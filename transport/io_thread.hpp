@@ -33,6 +33,8 @@ class io_thread {
   void connect(const std::string& address);
   /// Makes the thread look at its queues now. Cheap when it is already awake. @threadsafe
   void wake() noexcept;
+  /// True on the I/O thread itself (which must never wait for a peer's queue to drain).
+  [[nodiscard]] bool on_this_thread() const noexcept;
 
  private:
   struct impl;

@@ -32,6 +32,12 @@ struct peer_info {
   std::string address;
   std::size_t queued_messages = 0;
   std::size_t watches = 0;
+  /// Flow control (transport.hpp): bytes waiting to go, whether the peer is busy, senders
+  /// suspended on it now (processes parked and threads blocked), suspensions so far.
+  std::size_t queued_bytes = 0;
+  bool busy = false;
+  std::size_t suspended_senders = 0;
+  std::uint64_t suspensions = 0;
 };
 
 /// A peer came up or went down. Delivered on the network's own thread: keep handlers short.

@@ -11,6 +11,7 @@
 #include "troupe/node/pid.hpp"
 #include "troupe/transport/outbound_buffer.hpp"
 #include "troupe/transport/remote_watches.hpp"
+#include "troupe/transport/send_gate.hpp"
 
 namespace troupe::transport {
 
@@ -20,7 +21,7 @@ namespace troupe::transport {
 [[nodiscard]] inline bool is_hidden_node(std::string_view name) noexcept { return name.starts_with('~'); }
 
 struct peer {
-  peer(std::string n, const transport_config& config) : name(std::move(n)), node(intern_node(name)), out(config) {}
+  peer(std::string n, const transport_config& config) : name(std::move(n)), node(intern_node(name)), out(config), gate(out) {}
 
   const std::string name;
   const node_index node;
@@ -36,6 +37,8 @@ struct peer {
   /// Fault injection (tests, netlab fallback): drop everything to and from this peer.
   std::atomic<bool> blocked{false};
   outbound_buffer out;
+  /// Senders waiting for `out` to drain (flow control).
+  send_gate gate;
   remote_watches watches;
 };
 

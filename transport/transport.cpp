@@ -2,6 +2,7 @@
 
 #include "troupe/node/log.hpp"
 #include "troupe/node/log_limiter.hpp"
+#include "troupe/node/park.hpp"
 #include "troupe/node/system_messages.hpp"
 #include "troupe/transport/codec.hpp"
 #include "troupe/transport/io_thread.hpp"
@@ -115,17 +116,37 @@ std::vector<std::string> transport::connected_nodes() const {
 }
 
 bool transport::enqueue(peer& p, const envelope& e, const msgpack::sbuffer& tail) {
-  if (!p.out.append(*e.type, tail.data(), tail.size())) {
-    stats_.dropped_overload.fetch_add(1, std::memory_order_relaxed);
-    static log_limiter lines;
-    log_limited(lines, e.type->name, p.node, system_.clock().now(), [&] {
-      log()->warn("outbound queue to '{}' is full ({} messages queued); message '{}' refused", p.name,
-                  p.out.queued_messages(), e.type->name);
-    });
+  // A busy peer (flow control): a process sends on and is parked after its current message; a
+  // plain thread waits before it adds more; the I/O thread, a scheduler thread outside any
+  // process (timers) cannot wait, and only the hard bound stops them.
+  if (p.out.busy() && !park_current_process(p.gate) && may_block()) {
+    if (!p.gate.wait(config_.send_block_timeout, p.reachable) && p.out.busy()) {
+      stats_.send_timeouts.fetch_add(1, std::memory_order_relaxed);
+      refused(p, e, "stayed busy for the send timeout");
+      return false;
+    }
+  }
+  auto outcome = p.out.append(*e.type, tail.data(), tail.size());
+  if (!outcome) {
+    refused(p, e, "is full");
     return false;
   }
+  if (outcome.busy) park_current_process(p.gate);
   wake_io();
   return true;
+}
+
+bool transport::may_block() const noexcept {
+  return !io_->on_this_thread() && !system_.executor().on_worker_thread();
+}
+
+void transport::refused(peer& p, const envelope& e, std::string_view why) {
+  stats_.dropped_overload.fetch_add(1, std::memory_order_relaxed);
+  static log_limiter lines;
+  log_limited(lines, e.type->name, p.node, system_.clock().now(), [&] {
+    log()->warn("outbound queue to '{}' {} ({} messages queued); message '{}' refused", p.name, why,
+                p.out.queued_messages(), e.type->name);
+  });
 }
 
 envelope_ptr transport::unreachable(const pid& to, envelope_ptr e) {
@@ -184,7 +205,8 @@ std::vector<peer_info> transport::peers() const {
   std::vector<peer_info> out;
   for (auto& p : peers_)
     out.push_back(peer_info{p->name, p->creation.load(), p->up.load(), p->suspect.load(), {}, p->out.queued_messages(),
-                            p->watches.size()});
+                            p->watches.size(), p->out.queued_bytes(), p->out.busy(), p->gate.parked() + p->gate.blocked(),
+                            p->gate.suspensions()});
   return out;
 }
 

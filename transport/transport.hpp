@@ -14,6 +14,11 @@
 /// every monitor DOWN `noconnection`, queued messages to it are dropped (counted), and processes
 /// that asked get `node_down`. A pid of a previous incarnation of a node is dead (`noproc`).
 ///
+/// Flow control (as Erlang's busy distribution port): while more than `busy_bytes` wait to go to
+/// a peer, a process sending to it is suspended after its current message until the queue is
+/// under half of that, and a plain thread's send blocks (up to `send_block_timeout`, then the
+/// message is refused: a dead letter, counted). Nothing is dropped while the peer is up.
+///
 /// See docs/PROTOCOL.md for the frames and the handshake.
 
 #include <array>
@@ -94,6 +99,9 @@ class transport final : public network {
   peer& peer_named(const std::string& name);
   envelope_ptr unreachable(const pid& to, envelope_ptr e);
   bool enqueue(peer& p, const envelope& e, const msgpack::sbuffer& tail);
+  /// Whether this thread may wait for a busy peer (not the I/O thread, not a scheduler thread).
+  bool may_block() const noexcept;
+  void refused(peer& p, const envelope& e, std::string_view why);
   void wake_io() noexcept;
   void publish(const peer_event& ev);
 

@@ -46,7 +46,18 @@ struct transport_config {
   duration reconnect_interval = std::chrono::milliseconds(250);
   /// A handshake not finished in this time is abandoned.
   duration handshake_timeout = std::chrono::seconds(3);
-  /// Outbound queue bound per peer: past either, sends are refused (counted, dead-lettered).
+  /// Flow control per peer (Erlang's dist_buf_busy_limit): once this many bytes wait to go to a
+  /// peer, the peer is busy. A process that sends to a busy peer is suspended after the message
+  /// it is handling, until the queue is back under half of this; a plain thread waits (up to
+  /// `send_block_timeout`) before it adds to a busy queue. Nothing is refused on a live
+  /// connection that drains; the queue's memory stays near this bound (docs/PROTOCOL.md §14).
+  std::size_t busy_bytes = 8 * 1024 * 1024;
+  /// How long a plain (non-process) thread waits for a busy peer before its message is refused
+  /// (a dead letter, counted in `send_timeouts` and `dropped_overload`).
+  duration send_block_timeout = std::chrono::seconds(10);
+  /// Hard bound of the outbound queue per peer, reached only by senders that cannot be
+  /// suspended (the I/O thread, timers, a handler that sends a flood in one go): past either,
+  /// sends are refused (counted in `dropped_overload`, dead-lettered).
   std::size_t max_queued_messages = 1'000'000;
   std::size_t max_queued_bytes = 128 * 1024 * 1024;
   /// Frames are batched into ZeroMQ messages of up to about this size.

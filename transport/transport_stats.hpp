@@ -16,8 +16,12 @@ struct transport_stats {
   std::atomic<std::uint64_t> batches_out{0};
   /// Sends refused because the peer's outbound queue was full.
   std::atomic<std::uint64_t> dropped_overload{0};
-  /// Messages queued for a peer that was lost before they went out.
+  /// Messages queued for a peer that was lost before they went out: still in the outbound queue,
+  /// or taken from it but not yet accepted by ZeroMQ.
   std::atomic<std::uint64_t> dropped_on_loss{0};
+  /// Plain-thread sends refused because the peer stayed busy (flow control,
+  /// transport_config::busy_bytes) for `send_block_timeout`; also counted in dropped_overload.
+  std::atomic<std::uint64_t> send_timeouts{0};
   /// Sends to a node that is not connected.
   std::atomic<std::uint64_t> unreachable{0};
   /// Frames that failed validation or decoding (the connection is dropped).

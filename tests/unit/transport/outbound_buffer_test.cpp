@@ -28,7 +28,7 @@ std::string tail_of(const T& value) {
 template <class T>
 bool append(outbound_buffer& out, const T& value) {
   auto tail = tail_of(value);
-  return out.append(type_of<T>(), tail.data(), tail.size());
+  return static_cast<bool>(out.append(type_of<T>(), tail.data(), tail.size()));
 }
 
 /// What a peer reads from the batches of one session.
@@ -283,6 +283,47 @@ TEST(OutboundBufferTest, AReleaseLargerThanWhatIsAccountedDoesNotWrapAround) {
   EXPECT_EQ(out.queued_messages(), 0u);
   for (std::uint64_t n = 0; n < 3; ++n) EXPECT_TRUE(append(out, test::ping{n}));
   EXPECT_FALSE(append(out, test::ping{3}));
+}
+
+TEST(OutboundBufferTest, BusyFromTheHighWaterMarkUntilUnderHalfOfIt) {
+  transport_config config;
+  config.busy_bytes = 2500;
+  outbound_buffer out(config);
+  ASSERT_TRUE(append(out, test::text{std::string(1000, 'x')}));
+  ASSERT_TRUE(append(out, test::text{std::string(1000, 'x')}));
+  EXPECT_FALSE(out.busy()) << "under the mark";
+  ASSERT_TRUE(append(out, test::text{std::string(1000, 'x')}));
+  EXPECT_TRUE(out.busy()) << "over the mark";
+  std::vector<batch> batches;
+  out.take(batches);
+  EXPECT_TRUE(out.busy()) << "taken is still held by the I/O thread";
+  const std::size_t all = out.queued_bytes();
+  EXPECT_FALSE(out.release(all - config.busy_bytes / 2 - 1, 1)) << "still over half the mark";
+  EXPECT_TRUE(out.busy());
+  EXPECT_TRUE(out.release(1, 1)) << "the release that reaches half the mark opens the gate";
+  EXPECT_FALSE(out.busy());
+  EXPECT_FALSE(out.release(1, 1)) << "only the crossing reports it";
+}
+
+TEST(OutboundBufferTest, AnAppendThatCrossesTheMarkSaysBusyButIsAccepted) {
+  transport_config config;
+  config.busy_bytes = 1;
+  outbound_buffer out(config);
+  auto r = out.append(type_of<test::ping>(), "x", 1);
+  EXPECT_TRUE(r.accepted);
+  EXPECT_TRUE(r.busy);
+}
+
+TEST(OutboundBufferTest, ResetCountsWhatWasTakenButNeverReleasedAndEndsBusy) {
+  transport_config config;
+  config.busy_bytes = 1;
+  outbound_buffer out(config);
+  for (std::uint64_t n = 0; n < 4; ++n) ASSERT_TRUE(append(out, test::ping{n}));
+  std::vector<batch> batches;
+  out.take(batches);  // held by the I/O thread (ZeroMQ would block) when the peer is lost
+  ASSERT_TRUE(append(out, test::ping{4}));
+  EXPECT_EQ(out.reset(), 5u) << "the taken messages are dropped too";
+  EXPECT_FALSE(out.busy());
 }
 
 }  // namespace outbound_buffer_test
