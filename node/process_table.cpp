@@ -6,39 +6,52 @@
 
 namespace troupe {
 
+// Robin Hood linear probing: an entry is never further from its home than the one it passes,
+// so a probe for a serial that is not there stops at the first entry closer to home than the
+// probe is (not at the end of the run: consecutive serials make runs thousands long), and an
+// erase pulls back only the displaced entries after it.
+
+std::size_t process_table::shard::distance(std::size_t i) const noexcept {
+  return (i - home(slots[i].serial)) & mask;
+}
+
 actor* process_table::shard::find(std::uint64_t serial) const noexcept {
   if (count == 0 || serial == 0) return nullptr;
-  for (std::size_t i = home(serial);; i = (i + 1) & mask) {
+  for (std::size_t i = home(serial), d = 0;; i = (i + 1) & mask, ++d) {
     const slot& s = slots[i];
     if (s.serial == serial) return s.a;
-    if (s.serial == 0) return nullptr;
+    if (s.serial == 0 || distance(i) < d) return nullptr;
   }
 }
 
 void process_table::shard::put(std::uint64_t serial, actor* a) {
-  // At most three quarters full, so every probe ends at an empty slot soon.
-  if ((count + 1) * 4 > (mask + 1) * 3) resize(mask == 0 && !slots ? 16 : (mask + 1) * 2);
-  std::size_t i = home(serial);
-  while (slots[i].serial != 0) i = (i + 1) & mask;
-  slots[i] = slot{serial, a};
+  // At most three quarters full, so every probe ends soon.
+  if ((count + 1) * 4 > (mask + 1) * 3) resize(slots ? (mask + 1) * 2 : 16);
+  place(slot{serial, a});
   ++count;
+}
+
+void process_table::shard::place(slot entry) noexcept {
+  for (std::size_t i = home(entry.serial), d = 0;; i = (i + 1) & mask, ++d) {
+    if (slots[i].serial == 0) {
+      slots[i] = entry;
+      return;
+    }
+    if (std::size_t resident = distance(i); resident < d) {  // the richer entry moves on
+      std::swap(slots[i], entry);
+      d = resident;
+    }
+  }
 }
 
 actor* process_table::shard::take(std::uint64_t serial) noexcept {
   if (count == 0 || serial == 0) return nullptr;
   std::size_t i = home(serial);
-  while (slots[i].serial != serial) {
-    if (slots[i].serial == 0) return nullptr;
-    i = (i + 1) & mask;
-  }
+  for (std::size_t d = 0; slots[i].serial != serial; i = (i + 1) & mask, ++d)
+    if (slots[i].serial == 0 || distance(i) < d) return nullptr;
   actor* a = slots[i].a;
-  // Backward-shift deletion: pull later entries of the run into the hole, so no tombstones.
-  for (std::size_t j = (i + 1) & mask;; j = (j + 1) & mask) {
-    if (slots[j].serial == 0) break;
-    std::size_t h = home(slots[j].serial);
-    // Move slot j into the hole at i unless its home lies cyclically in (i, j].
-    bool stays = i <= j ? (i < h && h <= j) : (i < h || h <= j);
-    if (stays) continue;
+  // Backward shift: pull each displaced follower one slot closer to home; no tombstones.
+  for (std::size_t j = (i + 1) & mask; slots[j].serial != 0 && distance(j) > 0; j = (j + 1) & mask) {
     slots[i] = slots[j];
     i = j;
   }
@@ -59,12 +72,8 @@ void process_table::shard::resize(std::size_t capacity) {
   const std::size_t old_capacity = slots ? mask + 1 : 0;
   std::unique_ptr<slot[]> old = std::exchange(slots, std::move(fresh));
   mask = capacity - 1;
-  for (std::size_t k = 0; k < old_capacity; ++k) {
-    if (old[k].serial == 0) continue;
-    std::size_t i = home(old[k].serial);
-    while (slots[i].serial != 0) i = (i + 1) & mask;
-    slots[i] = old[k];
-  }
+  for (std::size_t k = 0; k < old_capacity; ++k)
+    if (old[k].serial != 0) place(old[k]);
 }
 
 void process_table::insert(std::uint64_t serial, actor* a) {

@@ -6,9 +6,9 @@
 /// and a send holds a lock only for a probe plus a mailbox push. A process is removed before its
 /// final cleanup, so once `erase` returns, no new envelope can reach its mailbox.
 ///
-/// Each shard is an open-addressing array of (serial, actor*) slots with linear probing: no
-/// allocation per process (a spawn is a store into a slot), 16 bytes a slot, and serials, which
-/// are handed out in order, land in consecutive slots, so a probe is one cache line.
+/// Each shard is an open-addressing array of (serial, actor*) slots with Robin Hood linear
+/// probing: no allocation per process (a spawn is a store into a slot), 16 bytes a slot, and
+/// serials, which are handed out in order, land in consecutive slots, so a probe is one cache line.
 
 #include <array>
 #include <atomic>
@@ -67,8 +67,11 @@ class process_table {
     // Serials of one shard differ by multiples of shard_count: drop those bits, and consecutive
     // spawns take consecutive slots.
     [[nodiscard]] std::size_t home(std::uint64_t serial) const noexcept { return (serial >> shard_bits) & mask; }
+    /// How far slot i's entry sits from its home.
+    [[nodiscard]] std::size_t distance(std::size_t i) const noexcept;
     actor* find(std::uint64_t serial) const noexcept;
     void put(std::uint64_t serial, actor* a);
+    void place(slot entry) noexcept;
     actor* take(std::uint64_t serial) noexcept;
     void resize(std::size_t capacity);
   };
