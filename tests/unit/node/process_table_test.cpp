@@ -45,6 +45,8 @@ TEST(ProcessTableTest, FindsWhatWasInsertedAndNothingElse) {
   EXPECT_FALSE(t.with(0, [](actor&) {})) << "serial 0 is never a process";
   EXPECT_FALSE(t.erase(0));
   EXPECT_FALSE(t.erase(5000));
+  for (auto& [s, a] : model) ASSERT_TRUE(t.erase(s));  // releases the table's reference
+  EXPECT_EQ(t.size(), 0u);
 }
 
 TEST(ProcessTableTest, RandomChurnMatchesAMap) {
