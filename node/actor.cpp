@@ -244,7 +244,7 @@ void actor::local_push(envelope* e) noexcept {
 envelope* actor::local_pop() noexcept {
   envelope* e = local_head_;
   if (e == nullptr) return nullptr;
-  local_head_ = e->next.load(std::memory_order_relaxed);
+  local_head_ = e->next_envelope();
   if (local_head_ == nullptr) local_tail_ = nullptr;
   local_size_.store(local_size_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
   return e;
@@ -257,9 +257,9 @@ void actor::local_clear() noexcept {
 
 envelope* actor::local_take_if(const std::function<bool(envelope&)>& pred) noexcept {
   envelope* prev = nullptr;
-  for (envelope* e = local_head_; e != nullptr; prev = e, e = e->next.load(std::memory_order_relaxed)) {
+  for (envelope* e = local_head_; e != nullptr; prev = e, e = e->next_envelope()) {
     if (!pred(*e)) continue;
-    envelope* next = e->next.load(std::memory_order_relaxed);
+    envelope* next = e->next_envelope();
     if (prev != nullptr)
       prev->next.store(next, std::memory_order_relaxed);
     else

@@ -297,28 +297,31 @@ class actor {
   void trace_in(const envelope& e);
   void trace_out(const pid& to, const envelope& e);
 
+  // Field order is the layout: what senders touch (reference count, scheduled flag, urgent exit,
+  // the mailbox's producers' end) comes first; the owner's per-message state follows; the rarely
+  // used lists come last. No padding: an idle process stays small (the local bench's
+  // local.actor_bytes; docs/runtime.md gives the sizes).
   std::atomic<std::uint32_t> refs_{1};
   std::atomic<bool> scheduled_{false};
-  std::atomic<process_status> status_{process_status::runnable};
   /// Set from other threads for exits that must not wait behind queued messages.
   static constexpr std::uint8_t urgent_kill = 1, urgent_shutdown = 2;
   std::atomic<std::uint8_t> urgent_{0};
+  std::atomic<process_status> status_{process_status::runnable};
   /// sys switches, read at each message: one test of this byte when none is on. Written by the
   /// owner; read by introspection from other threads.
   static constexpr std::uint8_t sys_suspended = 1, sys_tracing = 2;
   std::atomic<std::uint8_t> sys_flags_{0};
+  mailbox inbox_;
   bool started_ = false;
   bool detached_ = false;  // run by a thread of its own (blocking_actor), not the executor
   std::atomic<bool> trap_exit_{false};
   bool terminated_ = false;
+  std::atomic<std::uint32_t> local_size_{0};
   park_gate* park_at_ = nullptr;  // set during a turn: park after the current message (node/park.hpp)
   actor_system* system_ = nullptr;
   pid self_;
-  pid parent_;
-  mailbox inbox_;
   envelope* local_head_ = nullptr;
   envelope* local_tail_ = nullptr;
-  std::atomic<std::uint32_t> local_size_{0};
   envelope* current_ = nullptr;
   behavior behavior_;
   std::unique_ptr<exit_reason> exit_;
@@ -337,6 +340,7 @@ class actor {
   std::int64_t started_at_us_ = 0;
   std::unique_ptr<detail::sys_support> sys_;  // exposed state, trace, held mail: allocated on first use
   std::unique_ptr<std::unordered_map<ref_id, pending_call>> pending_;  // calls in flight, rare: allocated on first use
+  pid parent_;
 
   // Read by introspection from other threads; written by the owner under info_lock_.
   mutable detail::spinlock info_lock_;

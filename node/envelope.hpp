@@ -17,9 +17,14 @@ namespace troupe {
 
 struct message_type;
 
-struct envelope {
-  /// Intrusive link for the mailbox queue. @note Owned by whichever queue holds the envelope.
-  std::atomic<envelope*> next{nullptr};
+/// The intrusive link of every queue of envelopes. A mailbox's stub is only this, not a whole
+/// envelope, which keeps an idle process small.
+struct queue_node {
+  /// @note Owned by whichever queue holds the node.
+  std::atomic<queue_node*> next{nullptr};
+};
+
+struct envelope : queue_node {
   /// What the payload is; never null.
   const message_type* type;
   /// The sending process, or the null pid for a send from outside any process.
@@ -32,6 +37,10 @@ struct envelope {
   [[nodiscard]] bool is_reply() const noexcept { return (correlation & reply_bit) != 0; }
 
   explicit envelope(const message_type* t, pid sender = {}) noexcept : type(t), from(sender) {}
+  /// The next envelope in a queue only one thread touches (a process's local queue).
+  [[nodiscard]] envelope* next_envelope() const noexcept {
+    return static_cast<envelope*>(next.load(std::memory_order_relaxed));
+  }
   envelope(const envelope&) = delete;
   envelope& operator=(const envelope&) = delete;
 };

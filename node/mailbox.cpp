@@ -2,7 +2,7 @@
 
 namespace troupe {
 
-mailbox::mailbox() noexcept : tail_(&stub_), head_(&stub_), stub_(nullptr) {}
+mailbox::mailbox() noexcept : tail_(&stub_), head_(&stub_) {}
 
 mailbox::~mailbox() {
   while (envelope* e = try_pop()) destroy_envelope(e);
@@ -13,15 +13,16 @@ void mailbox::push(envelope* e) noexcept {
   append(e);
 }
 
-void mailbox::append(envelope* e) noexcept {
-  e->next.store(nullptr, std::memory_order_relaxed);
-  envelope* prev = tail_.exchange(e, std::memory_order_seq_cst);
-  prev->next.store(e, std::memory_order_release);
+void mailbox::append(queue_node* n) noexcept {
+  n->next.store(nullptr, std::memory_order_relaxed);
+  queue_node* prev = tail_.exchange(n, std::memory_order_seq_cst);
+  prev->next.store(n, std::memory_order_release);
 }
 
 envelope* mailbox::try_pop() noexcept {
-  envelope* head = head_;
-  envelope* next = head->next.load(std::memory_order_acquire);
+  // Every node but the stub is an envelope, and the stub is never returned.
+  queue_node* head = head_;
+  queue_node* next = head->next.load(std::memory_order_acquire);
   if (head == &stub_) {
     if (next == nullptr) return nullptr;
     head_ = next;
@@ -31,7 +32,7 @@ envelope* mailbox::try_pop() noexcept {
   if (next != nullptr) {
     head_ = next;
     popped_.store(popped_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    return head;
+    return static_cast<envelope*>(head);
   }
   if (head != tail_.load(std::memory_order_acquire)) return nullptr;  // a push is in progress
   append(&stub_);
@@ -39,7 +40,7 @@ envelope* mailbox::try_pop() noexcept {
   if (next == nullptr) return nullptr;
   head_ = next;
   popped_.store(popped_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  return head;
+  return static_cast<envelope*>(head);
 }
 
 bool mailbox::empty() const noexcept {

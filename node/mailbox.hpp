@@ -4,7 +4,9 @@
 /// (Dmitry Vyukov's MPSC node queue).
 ///
 /// A push is one atomic exchange plus one store; a pop touches only the consumer's side. The
-/// producer and consumer ends sit on separate cache lines so senders do not slow the receiver.
+/// mailbox is not padded to cache lines: it lives inside every process, idle ones too, and the
+/// owning `actor` places it so that the producers' end shares a line with the other fields
+/// senders touch anyway (reference count, scheduled flag) and not with the consumer's.
 /// One caveat of this algorithm: while a producer is between its two steps, `try_pop` may return
 /// nothing although `empty()` is false; callers treat that as "try again later", never as loss.
 
@@ -37,13 +39,15 @@ class mailbox {
   [[nodiscard]] std::uint64_t size() const noexcept;
 
  private:
-  void append(envelope* e) noexcept;
+  void append(queue_node* n) noexcept;
 
-  alignas(64) std::atomic<envelope*> tail_;
+  // Producers' end.
+  std::atomic<queue_node*> tail_;
   std::atomic<std::uint64_t> pushed_{0};
-  alignas(64) envelope* head_;
+  // Consumer's end.
+  queue_node* head_;
   std::atomic<std::uint64_t> popped_{0};
-  envelope stub_;
+  queue_node stub_;
 };
 
 }  // namespace troupe

@@ -213,7 +213,7 @@ void actor::release_held() noexcept {
 void actor::clear_held() noexcept {
   if (!sys_) return;
   for (envelope* e = sys_->held_head; e != nullptr;) {
-    envelope* next = e->next.load(std::memory_order_relaxed);
+    envelope* next = e->next_envelope();
     destroy_envelope(e);
     local_size_.store(local_size_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
     e = next;
