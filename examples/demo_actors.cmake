@@ -4,4 +4,4 @@
 include_guard(GLOBAL)
 add_library(troupe_demo_actors ${CMAKE_CURRENT_LIST_DIR}/demo_actors.cpp)
 target_include_directories(troupe_demo_actors PUBLIC ${TROUPE_SOURCE_INCLUDE})
-target_link_libraries(troupe_demo_actors PUBLIC troupe::registry)
+target_link_libraries(troupe_demo_actors PUBLIC troupe::registry troupe::cluster)
