@@ -9,6 +9,7 @@
 
 #include "troupe/node/actor_system.hpp"
 #include "troupe/node/scoped_actor.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/test_messages.hpp"
 
 namespace troupe {
@@ -24,15 +25,10 @@ struct flood_state {
   std::atomic<std::thread::id> sink_thread{};
 };
 
-/// Waits (bounded) until `pred` holds.
+/// Waits (bounded) until `pred` holds (tests/support/eventually.hpp).
 template <class P>
-bool eventually(P pred, std::chrono::milliseconds limit = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
+bool eventually(P pred) {
+  return test::eventually(std::move(pred), 10s, 1ms);
 }
 
 TEST(FairnessTest, AReceiverFloodedByOneSenderLetsOtherProcessesOnItsThreadRun) {
