@@ -62,7 +62,10 @@
 ///
 /// ## Quorum mode, and why a partition does not run a child twice
 /// With quorum on (default from 3 members), a node runs children only while it sees a strict
-/// majority of the members not `left` (membership has_quorum, and as many synced peers). On a
+/// majority of the members not `left` (membership has_quorum, and as many synced peers) — or,
+/// having held quorum, exactly half while a node joining that it has not reached yet is among
+/// the other half, for at most the grace (the join rule: adding a node never stops children
+/// that ran with a quorum; docs/global_supervisor.md, "What a join changes"). On a
 /// cut, both sides detect the loss with the same failure detector and the same timeout, at
 /// about the same moment T. The minority loses quorum at T and stops its children at once
 /// (one message to its own server, then exit signals: milliseconds). The majority also notices

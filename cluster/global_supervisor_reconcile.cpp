@@ -20,7 +20,8 @@ std::int64_t wall_clock_ms(const clock& time) {
 
 /// Stops first (what this node must not run), then starts.
 void server::reconcile() {
-  const bool quorum = view_.has_quorum();
+  const auto now = system().clock().now();
+  const bool quorum = view_.update_quorum(now);
   const auto reachable = view_.reachable();
   const auto members = view_.placeable(reachable);
   note_quorum(quorum, reachable);
@@ -34,13 +35,12 @@ void server::reconcile() {
     for (auto& peer : view_.peers()) send_to_peer(peer, view_notice{me_, reachable});
   // In quorum mode a start also needs every peer of the view to see exactly this view: two
   // overlapping "majorities" (a bridge partition) never agree with their common node.
-  const bool agreed = !view_.quorum_enabled() || view_.agreed(reachable);
+  const bool agreed = !view_.quorum_enabled(now) || view_.agreed(reachable);
   auto shared_total = [&] {
     std::size_t n = 0;
     for (auto& m : node_.membership().members()) n += m.state != member_state::left;
     return n;
   };
-  const auto now = system().clock().now();
   if (quorum && agreed && !view_.draining() && view_.may_start(reachable, shared_total(), now)) {
     for (auto& [id, r] : replica_.specs()) {
       if (r.removed || children_.runs(id)) continue;

@@ -43,6 +43,7 @@ behavior server::make_behavior() {
   refresh_types();
   view_.settle(system().clock().now() + grace_);
   view_.fresh(system().clock().now() + grace_);
+  view_.newcomer_window(grace_);
   schedule_tick();
   return {
       [this](const submit& s) { on_submit(s.record); },
@@ -124,7 +125,7 @@ void server::on_member(const member_event& e) {
   // incarnation that has died since, and a stale sequence number would make this node ignore
   // the new one (found by the simulation: a node never learnt what a restarted peer ran).
   if (e.state == "up" && !was_up) forget_node(e.name, false);
-  view_.apply(e);
+  view_.apply(e, system().clock().now());
   if (e.state == "up") send_sync(e.name, true);  // its server may have missed ours: ask back
   if (e.state == "down" || e.state == "left") forget_node(e.name, e.state == "down");
   if (e.state == "up") replicate_snapshots();  // the successor of some child may have changed

@@ -4,13 +4,14 @@
 
 namespace troupe::gs {
 
-void cluster_view::apply(const member_event& e) {
+void cluster_view::apply(const member_event& e, time_point now) {
   const bool reachable = e.state == "up" || e.state == "suspect";
   if (reachable) up_.insert(e.name);
   else up_.erase(e.name);
   if (e.state == "left") left_.insert(e.name);
   else left_.erase(e.name);
-  known_.insert(e.name);
+  if (known_.insert(e.name).second) learnt_[e.name] = now;
+  if (reachable && synced_.contains(e.name)) seen_.insert(e.name);
   // A new incarnation (or a healed peer) says again whether it drains, in its sync.
   if (!reachable) draining_peers_.erase(e.name);
 }
@@ -21,6 +22,7 @@ void cluster_view::synced_with(const std::string& peer, std::vector<std::string>
   peer_views_[peer] = std::move(view);
   peer_types_[peer] = std::move(types);
   synced_.insert(peer);
+  if (up_.contains(peer)) seen_.insert(peer);
 }
 
 bool cluster_view::peer_view(const std::string& peer, std::vector<std::string> view) {
@@ -72,13 +74,38 @@ std::size_t cluster_view::counted() const {
   return n;
 }
 
-bool cluster_view::quorum_enabled() const {
-  return quorum_ == quorum_mode::on || (quorum_ == quorum_mode::automatic && counted() >= 3);
+std::vector<std::string> cluster_view::newcomers(time_point now) const {
+  std::vector<std::string> out;
+  for (auto& m : known_) {
+    if (left_.contains(m) || seen_.contains(m)) continue;
+    auto learnt = learnt_.find(m);
+    if (learnt != learnt_.end() && now < learnt->second + newcomer_window_) out.push_back(m);
+  }
+  return out;
 }
 
-bool cluster_view::has_quorum() const {
-  if (!quorum_enabled()) return true;
-  return reachable().size() * 2 > counted();
+bool cluster_view::quorum_enabled(time_point now) const {
+  if (quorum_ != quorum_mode::automatic) return quorum_ == quorum_mode::on;
+  std::size_t n = counted();
+  if (held_ && now >= fresh_until_) n -= newcomers(now).size();
+  return n >= 3;
+}
+
+/// The join rule keeps a quorum only where a strict majority would hold without the newcomers
+/// and at least half holds with them: a majority of the members counting them always meets
+/// these nodes (see the argument in docs/global_supervisor.md). A node without quorum, or fresh
+/// (its own count is still growing: the members it has not seen yet are not newcomers to the
+/// cluster), gains nothing from it.
+bool cluster_view::has_quorum(time_point now) const {
+  if (!quorum_enabled(now)) return true;
+  const std::size_t reached = reachable().size(), total = counted();
+  if (reached * 2 > total) return true;
+  return held_ && now >= fresh_until_ && reached * 2 == total && !newcomers(now).empty();
+}
+
+bool cluster_view::update_quorum(time_point now) {
+  held_ = has_quorum(now);
+  return held_;
 }
 
 bool cluster_view::agreed(const std::vector<std::string>& reachable) const {

@@ -24,9 +24,10 @@ class cluster_view {
   [[nodiscard]] const std::string& me() const noexcept { return me_; }
 
   // --- what the server learns ---------------------------------------------------------------
-  /// A peer's state changed. Its own copy of membership, as of the events handled so far: the
-  /// shared view may already show a loss whose event (and its hold) is still queued here.
-  void apply(const member_event& e);
+  /// A peer's state changed (handled at `now`). Its own copy of membership, as of the events
+  /// handled so far: the shared view may already show a loss whose event (and its hold) is still
+  /// queued here.
+  void apply(const member_event& e, time_point now);
   /// `peer`'s sync arrived: it counts for placement, with this view, types and drain flag.
   void synced_with(const std::string& peer, std::vector<std::string> view, std::vector<std::string> types,
                    bool draining);
@@ -44,6 +45,8 @@ class cluster_view {
   void settle(time_point until) { settle_until_ = until; }
   /// Until `until` this node is fresh: it does not know how many members there are yet.
   void fresh(time_point until) { fresh_until_ = until; }
+  /// How long a newcomer may go uncounted (see `has_quorum`); the server sets the takeover grace.
+  void newcomer_window(duration d) { newcomer_window_ = d; }
 
   // --- what it knows ------------------------------------------------------------------------
   /// Peers up or suspect.
@@ -64,9 +67,22 @@ class cluster_view {
   [[nodiscard]] std::vector<std::string> placeable(const std::vector<std::string>& reachable) const;
   /// This node and every peer an event named, except those that left.
   [[nodiscard]] std::size_t counted() const;
-  [[nodiscard]] bool quorum_enabled() const;
-  /// A strict majority of the counted members is reachable (always, with quorum off).
-  [[nodiscard]] bool has_quorum() const;
+  /// The counted peers this node has never seen reachable (up and synced) and first heard of
+  /// less than the newcomer window before `now`: nodes joining, learnt of by gossip or not
+  /// synced yet. Sorted.
+  [[nodiscard]] std::vector<std::string> newcomers(time_point now) const;
+  /// On, or automatic with 3 members counted (a node keeping quorum through a join leaves the
+  /// newcomers out of this count, as out of the majority: see `has_quorum`).
+  [[nodiscard]] bool quorum_enabled(time_point now) const;
+  /// Quorum at `now` (always, with quorum off): a strict majority of the counted members is
+  /// reachable; or — the join rule — this node held quorum at the last `update_quorum`, is not
+  /// fresh, and reaches exactly half of the counted members, the other half including a
+  /// newcomer. So a join never stops children that ran with a quorum, and no node gains
+  /// quorum through it (the definition and the safety argument are in docs/global_supervisor.md,
+  /// "What a join changes").
+  [[nodiscard]] bool has_quorum(time_point now) const;
+  /// `has_quorum(now)`, remembered for the join rule. The server calls it once per reconcile.
+  bool update_quorum(time_point now);
   /// Every peer of `reachable` reports exactly `reachable` as its view.
   [[nodiscard]] bool agreed(const std::vector<std::string>& reachable) const;
   /// Whether this node knows enough to start anything (see the definition). `shared_total`:
@@ -83,6 +99,8 @@ class cluster_view {
   std::set<std::string> known_;   ///< every peer an event named
   std::set<std::string> left_;    ///< peers that left
   std::set<std::string> synced_;  ///< peers whose sync arrived since they came up
+  std::set<std::string> seen_;    ///< peers ever reachable here (up and synced): never newcomers
+  std::map<std::string, time_point> learnt_;  ///< when an event first named each peer
   std::map<std::string, std::vector<std::string>> peer_views_;  ///< each synced peer's last view
   std::vector<std::string> types_;                              ///< hosted here, sorted
   std::map<std::string, std::vector<std::string>> peer_types_;  ///< hosted by each peer, as last synced
@@ -91,6 +109,8 @@ class cluster_view {
   std::set<std::string> draining_peers_;
   time_point settle_until_{};
   time_point fresh_until_{};
+  duration newcomer_window_{};
+  bool held_ = false;  ///< quorum at the last update_quorum: only a quorum held is kept through a join
 };
 
 }  // namespace troupe::gs

@@ -18,7 +18,7 @@ using names = std::vector<std::string>;
 struct decisions {
   decisions() {
     view.set_types({"counter"});
-    for (auto p : {"n2", "n3"}) view.apply({p, std::string("tcp://") + p, 1, "up"});
+    for (auto p : {"n2", "n3"}) view.apply({p, std::string("tcp://") + p, 1, "up"}, time_point{});
     view.synced_with("n2", all, {"billing", "counter"}, false);
     view.synced_with("n3", all, {"counter"}, false);
   }
