@@ -18,7 +18,8 @@ world::world(std::uint64_t seed, world_options options)
     (void)intern_node(members_[i].name);  // indices in name order, whatever ran before
     (void)wire_.slot_of(members_[i].address);
   }
-  for (std::size_t i = 0; i < members_.size(); ++i) start(i);
+  for (std::size_t i = 0; i < members_.size(); ++i)
+    if (!options_.late.contains(i)) start(i);
 }
 
 world::~world() {
@@ -45,8 +46,10 @@ void world::start(std::size_t i) {
   if (auto it = options_.cookie_of.find(i); it != options_.cookie_of.end()) net_config.cookie = it->second;
   config.transport = net_config;
   config.membership = options_.membership;
-  for (auto& other : members_)
-    if (&other != &m) config.seeds.push_back(other.address);
+  if (options_.late.contains(i) && i != 0) config.seeds.push_back(members_[0].address);
+  else
+    for (auto& other : members_)
+      if (&other != &m) config.seeds.push_back(other.address);
   node_runtime runtime;
   runtime.deterministic = true;
   runtime.shared_clock = &clock_;

@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,10 @@ struct world_options {
   /// Nodes (by index) that use another cookie than `net.cookie`: outsiders the handshake must
   /// keep out (the simulated network runs the real cookie check).
   std::map<std::size_t, std::string> cookie_of;
+  /// Nodes (by index) not started with the world: `start(i)` later makes one join, seeded with
+  /// the first node only, so the others hear of it by gossip first (as a node added to a
+  /// running cluster).
+  std::set<std::size_t> late;
 };
 
 class world {
