@@ -125,6 +125,15 @@ void server::on_member(const member_event& e) {
   // incarnation that has died since, and a stale sequence number would make this node ignore
   // the new one (found by the simulation: a node never learnt what a restarted peer ran).
   if (e.state == "up" && !was_up) forget_node(e.name, false);
+  // Until it meets a first peer a node knows nothing of the cluster: its fresh time (and settle
+  // time) count from that meeting, not from its start (found by the simulation with a joining
+  // node cut off from its seed for longer than the grace: it met the seed and started the
+  // children it owned among the two before the gossip had told it of the other members).
+  if (e.state == "up" && !met_a_peer_) {
+    met_a_peer_ = true;
+    view_.fresh(system().clock().now() + grace_);
+    view_.settle(system().clock().now() + grace_);
+  }
   view_.apply(e, system().clock().now());
   if (e.state == "up") send_sync(e.name, true);  // its server may have missed ours: ask back
   if (e.state == "down" || e.state == "left") forget_node(e.name, e.state == "down");

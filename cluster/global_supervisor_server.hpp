@@ -101,6 +101,7 @@ class server final : public actor {
   rebalance_budget rebalance_;
   child_event_tracker child_events_;  ///< turns each published view into timeline events
   bool had_quorum_ = true;
+  bool met_a_peer_ = false;  ///< a peer was ever up here (fresh counts from the first)
   bool subscribed_ = false;
   bool reconcile_pending_ = false;
   std::uint64_t seq_ = 0;  ///< counter over the syncs and reports this server sends

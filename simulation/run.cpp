@@ -27,12 +27,28 @@ run_result run_seed(std::uint64_t seed, const run_options& options) {
   out.seed = seed;
   out.nodes = options.nodes ? options.nodes : 3 + transport::sim_random(seed ^ 0x5eedULL).below(3);
   world_options wo;
+  // A joiner is one node more than the cluster it joins (a two-node cluster runs without quorum).
+  const bool joins = options.join_at > duration::zero();
+  if (joins) ++out.nodes;
+  const std::size_t joiner = out.nodes - 1;
   wo.nodes = out.nodes;
+  if (joins) wo.late.insert(joiner);
   world w(seed, wo);
   nemesis chaos(w, options.faults);
   workload work(w, options.faults);
   for (auto& f : chaos.schedule()) out.faults.push_back(f.describe(w));
+  // The joiner starts in a gap between faults: a node whose only seed does not answer within
+  // the handshake timeout gives it up, and nobody else knows of it yet.
+  duration join_at = options.join_at;
+  for (auto& f : chaos.schedule())
+    if (join_at + std::chrono::milliseconds(200) > f.start && join_at < f.start + f.length) join_at = f.start + f.length;
+  bool joined = false;
   w.each_ms = [&] {
+    if (joins && !joined && w.elapsed() >= join_at) {
+      joined = true;
+      if (!w.at(joiner).up()) w.log().note("join " + w.at(joiner).name);
+      w.start(joiner);  // nothing if a fault's end (a crash's restart) started it already
+    }
     chaos.act();
     work.act();
   };

@@ -19,6 +19,9 @@ struct run_options {
   duration faults = std::chrono::seconds(20);
   /// Virtual time after the full heal before the checks.
   duration quiet = std::chrono::seconds(15);
+  /// When one more node (beyond `nodes`) joins: started then, seeded with the first node only,
+  /// under whatever faults are on; zero: no node joins.
+  duration join_at = duration::zero();
 };
 
 struct run_result {

@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   std::uint64_t from = 1, count = 100, seed = 0;
   bool verbose = false, twice = false;
   std::size_t nodes = 0;
-  double faults_s = 20, quiet_s = 15;
+  double faults_s = 20, quiet_s = 15, join_s = 0;
   std::string log_level = "off";
   app.add_option("--seeds", count, "How many seeds to run");
   app.add_option("--from", from, "First seed");
@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   app.add_option("--nodes", nodes, "Nodes per run (default: 3 to 5, from the seed)");
   app.add_option("--faults", faults_s, "Virtual seconds of faults and workload");
   app.add_option("--quiet", quiet_s, "Virtual seconds after the heal before the checks");
+  app.add_option("--join-at", join_s, "Virtual second at which one more node joins, seeded with the first (0: none)");
   app.add_option("--log-level", log_level, "Runtime log level (off, error, warn, info, debug)");
   CLI11_PARSE(app, argc, argv);
   troupe::log()->set_level(spdlog::level::from_str(log_level));
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
   options.nodes = nodes;
   options.faults = std::chrono::duration_cast<troupe::duration>(std::chrono::duration<double>(faults_s));
   options.quiet = std::chrono::duration_cast<troupe::duration>(std::chrono::duration<double>(quiet_s));
+  options.join_at = std::chrono::duration_cast<troupe::duration>(std::chrono::duration<double>(join_s));
   auto begin = std::chrono::steady_clock::now();
   for (std::uint64_t s = from; s < from + count; ++s) {
     std::printf("seed %llu ", static_cast<unsigned long long>(s));

@@ -48,5 +48,15 @@ TEST(SimulationRegressionTest, Seed296ARestartedPeerIsHeardAgainAfterAStaleSync)
   EXPECT_TRUE(r.ok()) << why(r);
 }
 
+// With one more node joining at 5 s (`--join-at 5`): the joiner was cut off from its only seed
+// for longer than the grace, met it, and at once started the children it owned among the two,
+// before the gossip had told it of the other members (n3 ran them). A node's fresh time now
+// counts from the first peer it meets.
+TEST(SimulationRegressionTest, Seed4WithAJoinANodeThatMetItsSeedLateStartsNothingBeforeItKnowsTheCluster) {
+  using namespace std::chrono_literals;
+  auto r = run_seed(4, {.faults = 12s, .quiet = 10s, .join_at = 5s});
+  EXPECT_TRUE(r.ok()) << why(r);
+}
+
 }  // namespace
 }  // namespace troupe::sim
