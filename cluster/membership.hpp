@@ -23,9 +23,11 @@
 ///   With `auto_down_after`, a node that has quorum does the same by itself to a member down
 ///   that long (Akka's down-removal margin); a node without quorum never does.
 /// - Quorum: this node has quorum when the members it sees `up` (itself included) are more than
-///   half of all members not `left`. The global supervisor relies on it to stop its children on
-///   the minority side of a partition. A member that died for good counts until an operator
-///   removes it (Down).
+///   half of all members not `left`. The global supervisor counts the same way (its own view:
+///   reachable means synced there too) to stop its children on the minority side of a
+///   partition, and adds a join rule so that a node joining never stops children that ran with
+///   a quorum (docs/global_supervisor.md, "What a join changes"); this one, used by auto-down,
+///   has no join rule. A member that died for good counts until an operator removes it (Down).
 ///
 /// Why not SWIM's indirect probes: with a full mesh every node already hears from every other
 /// directly, and a node cut off from one peer but not others is exactly what partition tests
