@@ -1,7 +1,8 @@
 # The public API: the headers installed under <prefix>/include/troupe/. It is the closure of
 # what a user includes (the umbrella troupe/troupe.hpp, the behaviours, node, global supervisor,
 # registries, node_app) over their includes, plus the forwarding headers of paths deprecated in
-# 0.2 (cluster/management_endpoint.hpp, registry/cluster_services.hpp, registry/global_clock.hpp);
+# 0.2 (cluster/management_endpoint.hpp, registry/cluster_services.hpp, registry/global_clock.hpp,
+# node/behavior.hpp);
 # everything else in the modules is internal and may change. tests/package/ compiles each installed header on its own, so a header missing here
 # fails CI. Paths are relative to the source root.
 set(TROUPE_PUBLIC_HEADERS
@@ -58,6 +59,7 @@ set(TROUPE_PUBLIC_HEADERS
   node/internal/spinlock.hpp
   node/log.hpp
   node/mailbox.hpp
+  node/message_handlers.hpp
   node/message_type.hpp
   node/msgpack_adaptors.hpp
   node/msgpack_value.hpp

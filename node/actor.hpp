@@ -36,7 +36,7 @@
 #include <utility>
 #include <vector>
 
-#include "troupe/node/behavior.hpp"
+#include "troupe/node/message_handlers.hpp"
 #include "troupe/node/clock.hpp"
 #include "troupe/node/exit_reason.hpp"
 #include "troupe/node/executor.hpp"

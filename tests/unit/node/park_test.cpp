@@ -41,7 +41,7 @@ pid recorder(actor_system& sys, std::vector<std::uint64_t>& seen, test_gate& gat
   return sys.spawn([&seen, &gate, park_on](actor&) -> behavior {
     return {[&seen, &gate, park_on](const ping& p) {
       seen.push_back(p.n);
-      if (p.n == park_on) EXPECT_TRUE(park_current_process(gate));
+      if (p.n == park_on) { EXPECT_TRUE(park_current_process(gate)); }
     }};
   });
 }
