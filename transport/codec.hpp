@@ -31,6 +31,8 @@ void encode_welcome(msgpack::sbuffer& out);
 void encode_reject(msgpack::sbuffer& out, const std::string& reason);
 void encode_heartbeat(msgpack::sbuffer& out);
 void encode_bye(msgpack::sbuffer& out);
+void encode_watch(msgpack::sbuffer& out, bool on);
+void encode_lost(msgpack::sbuffer& out, const lost_report& r);
 void encode_type_def(msgpack::sbuffer& out, std::uint32_t id, std::string_view name);
 /// The part of a message frame after its type: to, from, correlation, body. Encoded by the
 /// sending thread, so the I/O thread only has to prepend the header and copy bytes.
@@ -72,6 +74,8 @@ std::variant<hello_frame, decode_error> decode_hello(const msgpack::object& fram
 std::variant<challenge_frame, decode_error> decode_challenge(const msgpack::object& frame);
 std::variant<proof, decode_error> decode_auth(const msgpack::object& frame);
 std::string decode_reject_reason(const msgpack::object& frame);
+std::variant<bool, decode_error> decode_watch(const msgpack::object& frame);
+std::variant<lost_report, decode_error> decode_lost(const msgpack::object& frame);
 
 /// Type ids a peer defined on one connection (type_def frames).
 class type_table {

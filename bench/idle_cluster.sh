@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Idle cost of a cluster of real troupe-node processes on 127.0.0.1: starts N nodes (the first
+# is every other's seed), waits (bounded) until every node has logged N-1 members up, then
+# samples the processes' CPU time from /proc for SAMPLE seconds, and prints one JSON line:
+#   {"bench": "cluster.idle", "nodes": N, "all_up_s": ..., "cpu_pct_total": ..., "cpu_pct_per_node": ...,
+#    "rss_mib_total": ..., "detect_...": ...}
+# Usage: bench/idle_cluster.sh N [SAMPLE_SECONDS]   (TROUPE_NODE: the binary; default build/tools/troupe-node;
+# TROUPE_NODE_ARGS: extra flags for every node, e.g. "--profile aggressive")
+# Every process it starts is killed on exit, whatever happens.
+set -euo pipefail
+n=${1:?usage: idle_cluster.sh N [SAMPLE_SECONDS]}
+sample=${2:-10}
+here=$(cd "$(dirname "$0")/.." && pwd)
+node_bin=${TROUPE_NODE:-$here/build/tools/troupe-node}
+base_port=${TROUPE_BASE_PORT:-17300}
+logs=$(mktemp -d /tmp/idle_cluster.XXXXXX)
+pids=()
+
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$logs"
+}
+trap cleanup EXIT INT TERM
+
+seed=tcp://127.0.0.1:$base_port
+start=$(date +%s.%N)
+for i in $(seq 1 "$n"); do
+  port=$((base_port + i - 1))
+  seeds=()
+  [ "$i" -gt 1 ] && seeds=(--seeds "$seed")
+  # shellcheck disable=SC2086
+  "$node_bin" --name "n$i" --listen "tcp://127.0.0.1:$port" --cookie idle --log-level info \
+    "${seeds[@]}" ${TROUPE_NODE_ARGS:-} >"$logs/n$i.log" 2>&1 &
+  pids+=($!)
+done
+
+# All up: every node logged N-1 distinct members up (bounded: 60 s).
+deadline=$(($(date +%s) + 60))
+while :; do
+  done_nodes=0
+  for i in $(seq 1 "$n"); do
+    c=$(grep -o "member 'n[0-9]*' is up" "$logs/n$i.log" 2>/dev/null | sort -u | wc -l || true)
+    [ "$c" -ge $((n - 1)) ] && done_nodes=$((done_nodes + 1))
+  done
+  [ "$done_nodes" -eq "$n" ] && break
+  if [ "$(date +%s)" -ge "$deadline" ]; then
+    echo "not all up after 60 s ($done_nodes of $n nodes see everyone)" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+all_up=$(echo "$(date +%s.%N) - $start" | bc)
+sleep 2  # let the joins' gossip settle
+
+ticks() {  # utime + stime of every node, in clock ticks
+  local t=0
+  for p in "${pids[@]}"; do
+    read -r -a f <"/proc/$p/stat"
+    t=$((t + f[13] + f[14]))
+  done
+  echo "$t"
+}
+hz=$(getconf CLK_TCK)
+t0=$(ticks)
+w0=$(date +%s.%N)
+sleep "$sample"
+t1=$(ticks)
+w1=$(date +%s.%N)
+rss_kb=0
+for p in "${pids[@]}"; do
+  r=$(awk '/VmRSS/ {print $2}' "/proc/$p/status")
+  rss_kb=$((rss_kb + r))
+done
+lost=$(cat "$logs"/*.log | grep -c "considering it lost\|lost node" || true)
+cpu=$(echo "scale=2; 100 * ($t1 - $t0) / $hz / ($w1 - $w0)" | bc)
+per=$(echo "scale=2; $cpu / $n" | bc)
+rss=$(echo "scale=1; $rss_kb / 1024" | bc)
+printf '{"bench": "cluster.idle", "nodes": %d, "all_up_s": %.2f, "sample_s": %s, "cpu_pct_total": %s, "cpu_pct_per_node": %s, "rss_mib_total": %s, "losses_logged": %d}\n' \
+  "$n" "$all_up" "$sample" "$cpu" "$per" "$rss" "$lost"
