@@ -6,6 +6,7 @@
 #    "rss_mib_total": ..., "detect_...": ...}
 # Usage: bench/idle_cluster.sh N [SAMPLE_SECONDS]   (TROUPE_NODE: the binary; default build/tools/troupe-node;
 # TROUPE_NODE_ARGS: extra flags for every node, e.g. "--profile aggressive")
+# TROUPE_DETECT=0 skips the detection phase; TROUPE_KEEP_LOGS=1 keeps the nodes' logs.
 # Every process it starts is killed on exit, whatever happens.
 set -euo pipefail
 n=${1:?usage: idle_cluster.sh N [SAMPLE_SECONDS]}
@@ -19,7 +20,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$logs"
+  if [ -n "${TROUPE_KEEP_LOGS:-}" ]; then echo "logs kept in $logs" >&2; else rm -rf "$logs"; fi
 }
 trap cleanup EXIT INT TERM
 
@@ -78,3 +79,44 @@ per=$(echo "scale=2; $cpu / $n" | bc)
 rss=$(echo "scale=1; $rss_kb / 1024" | bc)
 printf '{"bench": "cluster.idle", "nodes": %d, "all_up_s": %.2f, "sample_s": %s, "cpu_pct_total": %s, "cpu_pct_per_node": %s, "rss_mib_total": %s, "losses_logged": %d}\n' \
   "$n" "$all_up" "$sample" "$cpu" "$per" "$rss" "$lost"
+
+# Detection: SIGKILL one node, then SIGSTOP another; how long until each other node logs the loss
+# (from the signal, by the nodes' log stamps): the first (a watcher), the median and the last.
+detect() {  # detect SIGNAL INDEX EXPECTED (how many nodes should log it)
+  local sig=$1 victim=$2 expected=$3 since
+  since=$(date +%s.%N)
+  kill "-$sig" "${pids[$((victim - 1))]}"
+  local until=$(($(date +%s) + 10))
+  while :; do
+    local seen=0
+    for i in $(seq 1 "$n"); do
+      [ "$i" -eq "$victim" ] && continue
+      grep -q "lost node 'n$victim'" "$logs/n$i.log" && seen=$((seen + 1))
+    done
+    [ "$seen" -ge "$expected" ] && break
+    [ "$(date +%s)" -ge "$until" ] && break
+    sleep 0.1
+  done
+  python3 - "$logs" "$victim" "$since" "$sig" "$n" <<'PY'
+import sys, glob, re, datetime, statistics
+logs, victim, since, sig, n = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+pat = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)\].*lost node 'n%s'" % victim)
+ms, by_report = [], 0
+for f in glob.glob(logs + "/n*.log"):
+    if f.endswith("/n%s.log" % victim): continue
+    for line in open(f, errors="replace"):
+        m = pat.match(line)
+        if m:
+            t = datetime.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S.%f").timestamp()
+            ms.append(round((t - since) * 1000))
+            by_report += "reported lost" in line
+            break
+ms.sort()
+print('{"bench": "cluster.detect_%s", "nodes": %d, "saw_loss": %d, "first_ms": %s, "median_ms": %s, "last_ms": %s, "by_report": %d}' % (
+    sig.lower(), n, len(ms), ms[0] if ms else "null", statistics.median(ms) if ms else "null", ms[-1] if ms else "null", by_report))
+PY
+}
+if [ "${TROUPE_DETECT:-1}" = 1 ] && [ "$n" -ge 3 ]; then
+  detect KILL $((n / 2)) $((n - 1))
+  detect STOP $((n / 2 + 1)) $((n - 2))
+fi

@@ -7,9 +7,9 @@
 ///   (`tcp://NAME:PORT`, `dns:NAME:PORT`) are resolved off the I/O thread by a `seed_resolver`
 ///   owned by this process; each round it dials the endpoints that are neither this node nor a
 ///   connected peer, so replicas that appear under a `dns:` name are found.
-/// - Gossip: every `gossip_interval`, and whenever a peer comes up, a node sends the list of
-///   members it knows (name, address, left flag) to every connected peer. A receiver dials the
-///   members it did not know, so the cluster converges to a full mesh of connections.
+/// - Gossip: every `gossip_interval` a node sends its member list (name, address, left) to three
+///   connected peers in turn (all in a cluster of up to four), and at once to a peer that comes up.
+///   A receiver dials the members it did not know, so the cluster converges to a full mesh.
 /// - Failure detection is the transport's (phi-accrual, in the session engine): each member is
 ///   watched by the `monitored_by` members before it on the ring of names, and a loss its
 ///   watchers detect is reported to every member (docs/membership.md). A member is `up` while
