@@ -555,5 +555,29 @@ TEST(SessionEngineSmallClusterTest, AClusterOfAtMostKPlusOneMembersIsAFullMeshOf
     EXPECT_EQ(n->stats.loss_reports_sent.load(), 0u);
   }
 }
+TEST(SessionEngineSmallClusterTest, MonitoredByZeroIsTheFullMeshWithoutWatchOrLostFrames) {
+  node a("a", 1), b("b", 1), c("c", 1);
+  for (auto* n : {&a, &b, &c}) n->config.monitored_by = 0;  // a cluster mixing older releases
+  pump net{&a, &b, &c};
+  a.engine->connect("b", net.now);
+  a.engine->connect("c", net.now);
+  b.engine->connect("c", net.now);
+  net.run();
+  for (auto t = net.now; net.now - t < 500ms;) net.tick(net.now + 10ms);
+  net.silent.insert("c");
+  for (auto t = net.now; net.now - t < 2s && (a.up_with("c") || b.up_with("c"));) net.tick(net.now + 10ms);
+  for (auto* n : {&a, &b}) {
+    std::size_t heartbeats = 0;
+    for (auto& s : n->all<action::send>())
+      for (auto k : kinds_in(s.bytes)) {
+        EXPECT_NE(k, frame_kind::watch);
+        EXPECT_NE(k, frame_kind::lost);
+        heartbeats += k == frame_kind::heartbeat;
+      }
+    EXPECT_GT(heartbeats, 10u);
+    EXPECT_EQ(for_peer<action::dropped>(*n, "c").at(0).reason, "timeout");
+  }
+}
+
 }  // namespace
 }  // namespace troupe::transport
