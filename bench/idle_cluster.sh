@@ -108,6 +108,7 @@ for f in glob.glob(logs + "/n*.log"):
         m = pat.match(line)
         if m:
             t = datetime.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S.%f").timestamp()
+            if t < since - 0.05: continue  # an earlier loss of it (a false alarm), not this one
             ms.append(round((t - since) * 1000))
             by_report += "reported lost" in line
             break

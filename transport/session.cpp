@@ -64,10 +64,11 @@ struct session_engine::peer_state {
   // `probe_until`: watched until then whatever the ring (a report of its loss, a check round, a
   // contest for its name). `watching`: the detector judges it and it was asked for heartbeats
   // (WATCH on), since `watch_since`; `watch_asked`: when that was last asked. `watches_me`: it
-  // asked this node for heartbeats. `reported_by`: members that reported this session lost.
+  // asked this node for heartbeats. `reports`: members that reported this session lost, and
+  // when (only reports within a probation window of each other count together).
   bool ring = false, watching = false, watches_me = false;
   time_point probe_until{}, watch_since{}, watch_asked{};
-  std::vector<std::string> reported_by;
+  std::vector<std::pair<std::string, time_point>> reports;
   /// The nonce of the peer's session we dropped on losing it: the peer may not have noticed
   /// (a cut one way stalls its TCP connection in backoff), so our next HELLO names it.
   std::optional<nonce> dropped_inbound;
@@ -158,7 +159,7 @@ void session_engine::lose(peer_state& p, const std::string& reason, time_point n
   p.suspect = false;
   p.ring = p.watching = p.watches_me = false;
   p.probe_until = {};
-  p.reported_by.clear();
+  p.reports.clear();
   if (was_up) ring_dirty_ = true;
   p.reconnect_at = now + config_.reconnect_interval;
   if (reason == "left") p.reconnect = false;
@@ -779,7 +780,8 @@ void session_engine::report_loss(const peer_state& lost, std::uint32_t creation,
 /// `reporter`'s detector lost member `r`. The rule (docs/membership.md): a member this node
 /// watches itself is judged by its own detector alone; one heard from here clearly after the
 /// reporter's last word is alive as far as this node knows (it is watched on probation); else
-/// two reports from different members lose it, and one report puts it on probation, so its own
+/// two reports from different members within a probation window of each other lose it, and one
+/// report puts it on probation, so its own
 /// detector decides within a detection time. A single member cut off one way cannot make the
 /// cluster drop a live node.
 void session_engine::on_lost_report(const peer_state& reporter, const lost_report& r, time_point now) {
@@ -789,10 +791,11 @@ void session_engine::on_lost_report(const peer_state& reporter, const lost_repor
   auto& p = *it->second;
   if (!p.up || p.creation != r.creation || p.ring) return;  // another session, or judged here
   if (now - p.last_heard + 2 * config_.heartbeat_interval < std::chrono::milliseconds(r.silent_ms)) return probe(p, now);
-  if (std::ranges::find(p.reported_by, reporter.name) == p.reported_by.end()) p.reported_by.push_back(reporter.name);
-  if (p.reported_by.size() < std::min<std::size_t>(2, config_.monitored_by)) return probe(p, now);
-  std::string by = p.reported_by[0];
-  for (std::size_t i = 1; i < p.reported_by.size(); ++i) by += ", " + p.reported_by[i];
+  std::erase_if(p.reports, [&](auto& r) { return r.first == reporter.name || now - r.second > probe_window(); });
+  p.reports.emplace_back(reporter.name, now);
+  if (p.reports.size() < std::min<std::size_t>(2, config_.monitored_by)) return probe(p, now);
+  std::string by = p.reports[0].first;
+  for (std::size_t i = 1; i < p.reports.size(); ++i) by += ", " + p.reports[i].first;
   log()->warn("node '{}' is reported lost by {}; considering it lost", p.name, by);
   stats_.losses_by_report.fetch_add(1, std::memory_order_relaxed);
   lose(p, "reported lost by " + by, now);
