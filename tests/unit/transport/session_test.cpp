@@ -524,6 +524,25 @@ TEST_F(SessionEngineRingTest, OneReportOfALiveMemberOnlyMakesTheReceiverCheckItF
   EXPECT_EQ(at(7).stats.losses_by_report.load(), 0u);
 }
 
+TEST_F(SessionEngineRingTest, TwoReportsFarApartDoNotLoseALiveMember) {
+  auto conn_to_n7 = [&](const std::string& from) {
+    for (auto& [key, address] : net.conns)
+      if (key.first == from && address == "n7") return from + "/" + std::to_string(key.second);
+    return std::string();
+  };
+  msgpack::sbuffer report;
+  encode_lost(report, lost_report{"n5", 1, 500});
+  run_for(500ms);
+  at(7).engine->on_accepted_bytes(conn_to_n7("n1"), bytes_of(report), net.now);
+  net.run();
+  run_for(3s);  // n7's probe of n5 ends; n5 went silent toward n7 again since
+  at(7).engine->on_accepted_bytes(conn_to_n7("n2"), bytes_of(report), net.now);
+  net.run();
+  run_for(500ms);
+  EXPECT_TRUE(at(7).up_with("n5"));  // the second report only started another probe
+  EXPECT_EQ(at(7).stats.losses_by_report.load(), 0u);
+}
+
 TEST_F(SessionEngineRingTest, ANodeCutOffFromEveryoneLosesEveryMember) {
   // n2 hears nobody (everyone else's frames are lost on the way to it, and its own to them).
   for (auto& n : nodes)
