@@ -30,6 +30,7 @@ for i in $(seq 1 "$n"); do
   port=$((base_port + i - 1))
   seeds=()
   [ "$i" -gt 1 ] && seeds=(--seeds "$seed")
+  [ "$i" -eq 1 ] && seeds=(--http "127.0.0.1:$((base_port + 999))")  # n1's metrics: its traffic
   # shellcheck disable=SC2086
   "$node_bin" --name "n$i" --listen "tcp://127.0.0.1:$port" --cookie idle --log-level info \
     "${seeds[@]}" ${TROUPE_NODE_ARGS:-} >"$logs/n$i.log" 2>&1 &
@@ -63,11 +64,16 @@ ticks() {  # utime + stime of every node, in clock ticks
   echo "$t"
 }
 hz=$(getconf CLK_TCK)
+metric() {  # metric NAME: n1's counter
+  curl -s "http://127.0.0.1:$((base_port + 999))/metrics" | awk -v m="$1" '$1 == m {print $2}'
+}
+m0=$(metric troupe_messages_in_total); b0=$(metric troupe_bytes_in_total)
 t0=$(ticks)
 w0=$(date +%s.%N)
 sleep "$sample"
 t1=$(ticks)
 w1=$(date +%s.%N)
+m1=$(metric troupe_messages_in_total); b1=$(metric troupe_bytes_in_total)
 rss_kb=0
 for p in "${pids[@]}"; do
   r=$(awk '/VmRSS/ {print $2}' "/proc/$p/status")
@@ -77,8 +83,10 @@ lost=$(cat "$logs"/*.log | grep -c "considering it lost\|lost node" || true)
 cpu=$(echo "scale=2; 100 * ($t1 - $t0) / $hz / ($w1 - $w0)" | bc)
 per=$(echo "scale=2; $cpu / $n" | bc)
 rss=$(echo "scale=1; $rss_kb / 1024" | bc)
-printf '{"bench": "cluster.idle", "nodes": %d, "all_up_s": %.2f, "sample_s": %s, "cpu_pct_total": %s, "cpu_pct_per_node": %s, "rss_mib_total": %s, "losses_logged": %d}\n' \
-  "$n" "$all_up" "$sample" "$cpu" "$per" "$rss" "$lost"
+msgs=$(echo "scale=1; (${m1:-0} - ${m0:-0}) / ($w1 - $w0)" | bc)
+kbytes=$(echo "scale=1; (${b1:-0} - ${b0:-0}) / 1024 / ($w1 - $w0)" | bc)
+printf '{"bench": "cluster.idle", "nodes": %d, "all_up_s": %.2f, "sample_s": %s, "cpu_pct_total": %s, "cpu_pct_per_node": %s, "rss_mib_total": %s, "losses_logged": %d, "n1_messages_in_per_s": %s, "n1_kib_in_per_s": %s}\n' \
+  "$n" "$all_up" "$sample" "$cpu" "$per" "$rss" "$lost" "$msgs" "$kbytes"
 
 # Detection: SIGKILL one node, then SIGSTOP another; how long until each other node logs the loss
 # (from the signal, by the nodes' log stamps): the first (a watcher), the median and the last.

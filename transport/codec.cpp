@@ -95,11 +95,11 @@ void encode_welcome(msgpack::sbuffer& out) { encode_bare(out, frame_kind::welcom
 void encode_heartbeat(msgpack::sbuffer& out) { encode_bare(out, frame_kind::heartbeat); }
 void encode_bye(msgpack::sbuffer& out) { encode_bare(out, frame_kind::bye); }
 
-void encode_watch(msgpack::sbuffer& out, bool on) {
+void encode_heartbeat(msgpack::sbuffer& out, bool watch) {
   packer pk(out);
   pk.pack_array(2);
-  pk.pack(std::uint8_t(frame_kind::watch));
-  pk.pack(on);
+  pk.pack(std::uint8_t(frame_kind::heartbeat));
+  pk.pack(watch);
 }
 
 void encode_lost(msgpack::sbuffer& out, const lost_report& r) {
@@ -222,10 +222,11 @@ std::string decode_reject_reason(const msgpack::object& frame) {
   return reason;
 }
 
-std::variant<bool, decode_error> decode_watch(const msgpack::object& frame) {
+std::variant<std::optional<bool>, decode_error> decode_heartbeat_watch(const msgpack::object& frame) {
+  if (frame.type == msgpack::type::ARRAY && frame.via.array.size == 1) return std::optional<bool>{};
   const auto* f = fields(frame, 2);
-  if (!f || f[1].type != msgpack::type::BOOLEAN) return bad("malformed WATCH");
-  return f[1].via.boolean;
+  if (!f || f[1].type != msgpack::type::BOOLEAN) return bad("malformed HEARTBEAT");
+  return std::optional<bool>{f[1].via.boolean};
 }
 
 std::variant<lost_report, decode_error> decode_lost(const msgpack::object& frame) {

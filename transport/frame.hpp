@@ -21,16 +21,15 @@ enum class frame_kind : std::uint8_t {
   auth = 3,       ///< [3, proof]                                            client -> server
   welcome = 4,    ///< [4]                                                   server -> client
   reject = 5,     ///< [5, reason]                                           either way; the session ends
-  heartbeat = 6,  ///< [6]
+  heartbeat = 6,  ///< [6], or [6, watch]: true, my detector watches you, send me HEARTBEATs; false, stop
   type_def = 7,   ///< [7, id, type name]: later message frames may name the type by id
   message = 8,    ///< [8, type (id or name), to (pid or name), from (pid or nil), correlation, body]
   bye = 9,        ///< [9]: the sender is leaving on purpose
-  watch = 10,     ///< [10, on]: on, send me HEARTBEATs while idle (my detector watches you); off, stop
-  lost = 11,      ///< [11, name, creation, silent_ms]: my detector declared that member lost
+  lost = 10,      ///< [10, name, creation, silent_ms]: my detector declared that member lost
 };
 
 /// The highest frame kind this version knows.
-inline constexpr std::uint8_t last_frame_kind = 11;
+inline constexpr std::uint8_t last_frame_kind = 10;
 
 using nonce = std::array<std::uint8_t, 32>;
 using proof = std::array<std::uint8_t, 32>;

@@ -8,7 +8,7 @@
 /// watches the `k` members that follow it, so each member is watched by the `k` that precede
 /// it. Every node computes the ring from its own view of the members that are up; views that
 /// disagree for a moment (a join, a loss) only shift who watches whom, because a watcher asks
-/// the watched member for heartbeats explicitly (the WATCH frame) rather than relying on both
+/// the watched member for heartbeats explicitly (HEARTBEAT's watch flag) rather than relying on both
 /// computing the same ring. With `k` >= members - 1 every node watches every other: a cluster of
 /// at most k + 1 members behaves as a full mesh of detectors.
 

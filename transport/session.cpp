@@ -63,10 +63,12 @@ struct session_engine::peer_state {
   // Watching (docs/membership.md). `ring`: among the members this node's ring says it watches.
   // `probe_until`: watched until then whatever the ring (a report of its loss, a check round, a
   // contest for its name). `watching`: the detector judges it and it was asked for heartbeats
-  // (WATCH on), since `watch_since`; `watch_asked`: when that was last asked. `watches_me`: it
-  // asked this node for heartbeats. `reports`: members that reported this session lost, and
+  // ([6, true]), since `watch_since`; `watch_asked`: when that was last asked. `watches_me`: it
+  // asked this node for heartbeats. `speaks_watch`: it sent a HEARTBEAT with the watch flag, so
+  // it knows the ring and LOST; until then it is taken for a peer that heartbeats every member
+  // and expects heartbeats from every member (an older release, a client under a member name). `reports`: members that reported this session lost, and
   // when (only reports within a probation window of each other count together).
-  bool ring = false, watching = false, watches_me = false;
+  bool ring = false, watching = false, watches_me = false, speaks_watch = false;
   time_point probe_until{}, watch_since{}, watch_asked{};
   std::vector<std::pair<std::string, time_point>> reports;
   /// The nonce of the peer's session we dropped on losing it: the peer may not have noticed
@@ -157,7 +159,7 @@ void session_engine::lose(peer_state& p, const std::string& reason, time_point n
   p.accepted_id.clear();
   p.detector.reset();
   p.suspect = false;
-  p.ring = p.watching = p.watches_me = false;
+  p.ring = p.watching = p.watches_me = p.speaks_watch = false;
   p.probe_until = {};
   p.reports.clear();
   if (was_up) ring_dirty_ = true;
@@ -333,6 +335,8 @@ bool session_engine::on_welcome(client& c, time_point now) {
   if (!is_hidden_node(p.name)) {
     ring_dirty_ = true;
     update_watches(now);  // ask for heartbeats at once: the detector starts now
+    // Not watched: say so all the same, so that it knows this node speaks the flag (and LOST).
+    if (ring_mode() && !p.watching) send_watch(p, false, now);
   }
   return true;
 }
@@ -399,7 +403,16 @@ void session_engine::on_accepted_bytes(const std::string& from, std::string_view
     }
     heard(*a.peer, now);
     switch (kind) {
-      case frame_kind::heartbeat: break;
+      case frame_kind::heartbeat: {
+        auto flag = decode_heartbeat_watch(*f);  // a flag that is not a bool: a plain HEARTBEAT
+        if (auto* watch = std::get_if<std::optional<bool>>(&flag); watch && *watch && !is_hidden_node(a.peer->name)) {
+          if (!a.peer->speaks_watch) ring_dirty_ = true;  // it knows the ring: watched by it alone now
+          a.peer->speaks_watch = true;
+          a.peer->watches_me = **watch;
+          if (a.peer->watches_me) send_heartbeat_now(*a.peer, now);  // proof of life at once
+        }
+        break;
+      }
       case frame_kind::type_def: {
         auto t = a.types.define(*f);
         if (auto* e = std::get_if<decode_error>(&t)) {
@@ -409,13 +422,6 @@ void session_engine::on_accepted_bytes(const std::string& from, std::string_view
         break;
       }
       case frame_kind::message: on_message(a, *f, now); break;
-      case frame_kind::watch: {
-        auto on = decode_watch(*f);
-        if (auto* e = std::get_if<decode_error>(&on)) return malformed(from, e->what, now);
-        a.peer->watches_me = std::get<bool>(on);
-        if (a.peer->watches_me) send_heartbeat_now(*a.peer, now);  // proof of life at once
-        break;
-      }
       case frame_kind::lost: {
         auto r = decode_lost(*f);
         if (auto* e = std::get_if<decode_error>(&r)) return malformed(from, e->what, now);
@@ -504,7 +510,7 @@ bool session_engine::on_auth(accepted& a, const msgpack::object& f, time_point n
     // Which one is decided by whether the member is still heard from (decide_contests).
     a.contested = &p;
     a.contested_since = now;
-    probe(p, now);  // a member not watched here must prove it lives (WATCH asks it to)
+    probe(p, now);  // a member not watched here must prove it lives ([6, true] asks it to)
     return true;
   }
   return welcome(a, p, now);
@@ -637,11 +643,12 @@ void session_engine::housekeeping(time_point now) {
           lost.push_back({&p, p.ring});
         else if (ring && now - p.last_heard >= 2 * config_.heartbeat_interval &&
                  now - p.watch_asked >= 2 * config_.heartbeat_interval)
-          send_watch(p, true, now);  // silent: the WATCH may have been lost on the way (or it died)
+          send_watch(p, true, now);  // silent: the request may have been lost on the way (or it died)
       }
     }
-    // Heartbeats go to the members that watch this node, and to clients (they time out on them).
-    if (p.client && !blocked(p.name) && (!ring || p.watches_me || is_hidden_node(p.name))) {
+    // Heartbeats go to the members that watch this node, to clients (they time out on them), and
+    // to peers that do not speak the watch flag (they expect them from every member).
+    if (p.client && !blocked(p.name) && (!ring || p.watches_me || !p.speaks_watch || is_hidden_node(p.name))) {
       auto& c = *clients_.at(*p.client);
       if (c.state == client_state::up && now - c.last_sent >= config_.heartbeat_interval) {
         msgpack::sbuffer hb;
@@ -679,7 +686,7 @@ void session_engine::housekeeping(time_point now) {
 // --- watching (docs/membership.md, "Failure detection at scale") -----------------------------------------
 
 /// Whether this node watches only its ring successors (rather than every member) and speaks
-/// WATCH and LOST. A hidden node (a client) watches the few nodes it talks to, as before.
+/// the watch flag and LOST. A hidden node (a client) watches the few nodes it talks to, as before.
 bool session_engine::ring_mode() const { return config_.monitored_by > 0 && !is_hidden_node(options_.name); }
 
 /// How long a member is watched on probation: long enough for the detector's hard cap.
@@ -705,7 +712,7 @@ void session_engine::update_watches(time_point now) {
 
 /// Starts or stops watching `p` as the ring and its probation say.
 void session_engine::refresh_watch(peer_state& p, time_point now) {
-  const bool want = p.up && (p.ring || p.probe_until > now);
+  const bool want = p.up && (p.ring || p.probe_until > now || (ring_mode() && !p.speaks_watch));
   if (want == p.watching) return;
   p.watching = want;
   if (want) {
@@ -736,7 +743,7 @@ void session_engine::send_watch(peer_state& p, bool on, time_point now) {
   auto& c = *clients_.at(*p.client);
   if (c.state != client_state::up) return;  // asked again once silent (housekeeping)
   msgpack::sbuffer buf;
-  encode_watch(buf, on);
+  encode_heartbeat(buf, on);
   actions_.emplace_back(action::send{c.id, bytes_of(buf)});
   c.last_sent = now;
 }
@@ -763,7 +770,7 @@ void session_engine::report_loss(const peer_state& lost, std::uint32_t creation,
   encode_lost(buf, lost_report{lost.name, creation, static_cast<std::uint32_t>(std::min<std::uint64_t>(silent_ms, UINT32_MAX))});
   const auto bytes = bytes_of(buf);
   for (auto& [name, p] : peers_) {
-    if (p.get() == &lost || !p->up || is_hidden_node(name) || !p->client || blocked(name)) continue;
+    if (p.get() == &lost || !p->up || !p->speaks_watch || is_hidden_node(name) || !p->client || blocked(name)) continue;
     auto& c = *clients_.at(*p->client);
     if (c.state != client_state::up) continue;
     actions_.emplace_back(action::send{c.id, bytes});
@@ -789,7 +796,7 @@ void session_engine::on_lost_report(const peer_state& reporter, const lost_repor
   auto it = peers_.find(r.name);
   if (it == peers_.end()) return;
   auto& p = *it->second;
-  if (!p.up || p.creation != r.creation || p.ring) return;  // another session, or judged here
+  if (!p.up || p.creation != r.creation || p.ring || !p.speaks_watch) return;  // another session, or judged here
   if (now - p.last_heard + 2 * config_.heartbeat_interval < std::chrono::milliseconds(r.silent_ms)) return probe(p, now);
   std::erase_if(p.reports, [&](auto& r) { return r.first == reporter.name || now - r.second > probe_window(); });
   p.reports.emplace_back(reporter.name, now);

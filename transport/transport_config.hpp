@@ -45,8 +45,8 @@ struct transport_config {
   /// ring of member names (monitor_ring.hpp); a loss its detector decides is reported to every
   /// member (LOST frame), so the periodic cost per node does not grow with the cluster. A
   /// cluster of at most `monitored_by + 1` members is a full mesh of detectors, as before.
-  /// 0: every member watches every member and no WATCH/LOST frame is sent (nodes of a release
-  /// without those frames can then join). docs/membership.md has the argument.
+  /// 0: every member watches every member, plain HEARTBEATs only, no LOST frame. Peers that never
+  /// send the watch flag (older releases, clients) are watched by all. docs/membership.md argues it.
   std::size_t monitored_by = 5;
   /// Hard cap: a peer silent this long is lost whatever the detector says.
   duration peer_timeout = std::chrono::milliseconds(1500);

@@ -416,6 +416,19 @@ std::vector<frame_kind> kinds_in(const std::string& bytes) {
   return out;
 }
 
+/// The watch flags of the HEARTBEATs in `bytes` ([6, true] / [6, false]; a plain [6] has none).
+std::vector<bool> watch_flags_in(const std::string& bytes) {
+  std::vector<bool> out;
+  frame_reader reader(bytes.data(), bytes.size(), wire_limits{});
+  while (auto f = reader.next()) {
+    auto k = kind_of(*f);
+    if (auto* kind = std::get_if<frame_kind>(&k); !kind || *kind != frame_kind::heartbeat) continue;
+    auto flag = decode_heartbeat_watch(*f);
+    if (auto* w = std::get_if<std::optional<bool>>(&flag); w && w->has_value()) out.push_back(**w);
+  }
+  return out;
+}
+
 /// Eight nodes n1..n8, each watched by `k` = 2, connected in a full mesh; all up.
 struct SessionEngineRingTest : ::testing::Test {
   static constexpr std::size_t k = 2;
@@ -443,6 +456,16 @@ struct SessionEngineRingTest : ::testing::Test {
   void run_for(duration d) {
     for (auto end = net.now + d; net.now < end;) net.tick(net.now + 10ms);
   }
+  /// The watch flags `from` sent to `to` since `from.seen[since]`, in order.
+  std::vector<bool> flags(const node& from, const std::string& to, std::size_t since = 0) {
+    std::vector<bool> out;
+    for (std::size_t i = since; i < from.seen.size(); ++i)
+      if (auto* s = std::get_if<action::send>(&from.seen[i])) {
+        auto it = net.conns.find({from.name, s->conn});
+        if (it != net.conns.end() && it->second == to) std::ranges::copy(watch_flags_in(s->bytes), std::back_inserter(out));
+      }
+    return out;
+  }
   /// The frames of `kind` that `from` sent to `to` since `from.seen[since]`.
   std::size_t sent(const node& from, const std::string& to, frame_kind kind, std::size_t since = 0) {
     std::size_t n = 0;
@@ -456,6 +479,7 @@ struct SessionEngineRingTest : ::testing::Test {
 };
 
 TEST_F(SessionEngineRingTest, HeartbeatsGoOnlyToTheKMembersThatWatchEachNode) {
+  run_for(100ms);  // each has heard the others' watch flags: it knows they speak the ring
   std::map<std::string, std::size_t> mark;
   for (auto& n : nodes) mark[n->name] = n->seen.size();
   run_for(1s);
@@ -516,11 +540,11 @@ TEST_F(SessionEngineRingTest, OneReportOfALiveMemberOnlyMakesTheReceiverCheckItF
   auto mark = at(7).seen.size();
   at(7).engine->on_accepted_bytes(n1_to_n7, bytes_of(report), net.now);
   net.run();
-  EXPECT_EQ(sent(at(7), "n5", frame_kind::watch, mark), 1u);  // a probe: n5, send me heartbeats
+  EXPECT_EQ(flags(at(7), "n5", mark), std::vector<bool>{true});  // a probe: n5, send me heartbeats
   run_for(2s);
   EXPECT_TRUE(at(7).up_with("n5"));
   EXPECT_TRUE(for_peer<action::dropped>(at(7), "n5").empty());
-  EXPECT_EQ(sent(at(7), "n5", frame_kind::watch, mark), 2u);  // the probe ended: WATCH off
+  EXPECT_EQ(flags(at(7), "n5", mark), (std::vector<bool>{true, false}));  // the probe ended: stop
   EXPECT_EQ(at(7).stats.losses_by_report.load(), 0u);
 }
 
@@ -574,7 +598,7 @@ TEST(SessionEngineSmallClusterTest, AClusterOfAtMostKPlusOneMembersIsAFullMeshOf
     EXPECT_EQ(n->stats.loss_reports_sent.load(), 0u);
   }
 }
-TEST(SessionEngineSmallClusterTest, MonitoredByZeroIsTheFullMeshWithoutWatchOrLostFrames) {
+TEST(SessionEngineSmallClusterTest, MonitoredByZeroIsTheFullMeshWithoutWatchFlagsOrLostFrames) {
   node a("a", 1), b("b", 1), c("c", 1);
   for (auto* n : {&a, &b, &c}) n->config.monitored_by = 0;  // a cluster mixing older releases
   pump net{&a, &b, &c};
@@ -589,13 +613,34 @@ TEST(SessionEngineSmallClusterTest, MonitoredByZeroIsTheFullMeshWithoutWatchOrLo
     std::size_t heartbeats = 0;
     for (auto& s : n->all<action::send>())
       for (auto k : kinds_in(s.bytes)) {
-        EXPECT_NE(k, frame_kind::watch);
         EXPECT_NE(k, frame_kind::lost);
+        EXPECT_TRUE(watch_flags_in(s.bytes).empty());  // plain HEARTBEATs, as before the flag
         heartbeats += k == frame_kind::heartbeat;
       }
     EXPECT_GT(heartbeats, 10u);
     EXPECT_EQ(for_peer<action::dropped>(*n, "c").at(0).reason, "timeout");
   }
+}
+
+// A peer that never sends the watch flag (a node of an older release, or a client under a
+// member's name such as tools/pyclient) gets HEARTBEATs from every member, is judged by every
+// member's own detector, and is sent no LOST frame (it would not know it).
+TEST_F(SessionEngineRingTest, APeerThatDoesNotSpeakTheWatchFlagIsTreatedAsAFullMeshPeer) {
+  // "py" connects to n1, n3 (a watcher of n5) and n7, and never sends a flagged HEARTBEAT.
+  node py("py", 3);
+  py.config.monitored_by = 0;  // speaks no flag: as a client written from the version-1 text
+  net.add(py);
+  for (auto* to : {"n1", "n3", "n7"}) py.engine->connect(to, net.now);
+  net.run();
+  ASSERT_TRUE(at(1).up_with("py") && at(3).up_with("py") && at(7).up_with("py"));
+  auto mark = at(1).seen.size();
+  run_for(1s);
+  EXPECT_GE(sent(at(1), "py", frame_kind::heartbeat, mark), 15u);  // every member heartbeats it
+  net.silent.insert("n5");
+  run_for(1500ms);
+  EXPECT_FALSE(at(1).up_with("n5"));
+  EXPECT_EQ(sent(at(3), "py", frame_kind::lost), 0u);
+  EXPECT_TRUE(at(1).up_with("py"));
 }
 
 }  // namespace
