@@ -43,6 +43,7 @@ struct raw_flags {
   bool curve = false;
   int heartbeat_ms = 0, peer_timeout_ms = 0, drain_timeout_ms = 15000, seeds_refresh_ms = 5000, auto_down_ms = 0;
   std::size_t max_queued_mb = 0, busy_limit_kb = 0;
+  int monitored_by = -1;  // -1: the default (transport_config::monitored_by)
 };
 
 void add_options(CLI::App& app, node_flags& f, raw_flags& r) {
@@ -70,6 +71,10 @@ void add_options(CLI::App& app, node_flags& f, raw_flags& r) {
       ->envname("TROUPE_HEARTBEAT_MS")->check(CLI::NonNegativeNumber);
   app.add_option("--peer-timeout-ms", r.peer_timeout_ms, "hard cap on a peer's silence (overrides the profile)")
       ->envname("TROUPE_PEER_TIMEOUT_MS")->check(CLI::NonNegativeNumber);
+  app.add_option("--monitored-by", r.monitored_by,
+                 "how many members watch each member (heartbeats and detector; losses spread by report); "
+                 "0: every member watches every member (default 5)")
+      ->envname("TROUPE_MONITORED_BY")->check(CLI::NonNegativeNumber);
   app.add_option("--drain-timeout-ms", r.drain_timeout_ms,
                  "on SIGTERM/SIGINT or `troupectl drain`: how long to wait for the global children to run elsewhere before stopping")
       ->envname("TROUPE_DRAIN_TIMEOUT_MS")->check(CLI::NonNegativeNumber);
@@ -138,6 +143,7 @@ std::optional<std::string> apply(node_flags& f, const raw_flags& r) {
   if (r.busy_limit_kb > 0) t.busy_bytes = r.busy_limit_kb * 1024;
   if (r.heartbeat_ms > 0) t.heartbeat_interval = std::chrono::milliseconds(r.heartbeat_ms);
   if (r.peer_timeout_ms > 0) t.peer_timeout = std::chrono::milliseconds(r.peer_timeout_ms);
+  if (r.monitored_by >= 0) t.monitored_by = static_cast<std::size_t>(r.monitored_by);
   f.drain_timeout = std::chrono::milliseconds(r.drain_timeout_ms);
   return std::nullopt;
 }

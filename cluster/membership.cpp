@@ -183,9 +183,26 @@ class membership_process final : public actor {
       }
     }
     auto_down();
-    for (auto& [name, m] : members_)
-      if (!m.self && (m.state == member_state::up || m.state == member_state::suspect)) gossip_to(name);
+    gossip_round();
     send_after(self(), config_.gossip_interval, detail::gossip_tick{});
+  }
+
+  /// The periodic gossip goes to `gossip_fanout` reachable members, taken in turn (round robin
+  /// over the sorted names, so a simulation replays), not to all of them: the messages a node
+  /// sends per round stay constant as the cluster grows, and every member still hears from every
+  /// other within N / fanout rounds. Changes travel faster than that anyway: a member that comes
+  /// up is gossiped to at once, a removal is gossiped to every member, and a node that learns of
+  /// a member dials it.
+  void gossip_round() {
+    std::vector<std::string> reachable;
+    for (auto& [name, m] : members_)
+      if (!m.self && (m.state == member_state::up || m.state == member_state::suspect)) reachable.push_back(name);
+    if (reachable.size() <= gossip_fanout) {
+      for (auto& name : reachable) gossip_to(name);
+      return;
+    }
+    for (std::size_t i = 0; i < gossip_fanout; ++i) gossip_to(reachable[(gossip_cursor_ + i) % reachable.size()]);
+    gossip_cursor_ = (gossip_cursor_ + gossip_fanout) % reachable.size();
   }
 
   void gossip_to(const std::string& node) {
@@ -275,6 +292,9 @@ class membership_process final : public actor {
   std::vector<pid> subscribers_;
   std::unique_ptr<seed_resolver> resolver_;  ///< only when some seeds are names
   std::map<std::string, time_point> down_since_;  ///< members down here, since when (auto-down)
+  /// Members gossiped to per round (memberlist's GossipNodes); where the next round starts.
+  static constexpr std::size_t gossip_fanout = 3;
+  std::size_t gossip_cursor_ = 0;
 };
 
 pid start_membership(actor_system& sys, transport::network& net, membership_view& view, membership_config config,

@@ -7,13 +7,16 @@
 ///   (`tcp://NAME:PORT`, `dns:NAME:PORT`) are resolved off the I/O thread by a `seed_resolver`
 ///   owned by this process; each round it dials the endpoints that are neither this node nor a
 ///   connected peer, so replicas that appear under a `dns:` name are found.
-/// - Gossip: every `gossip_interval`, and whenever a peer comes up, a node sends the list of
-///   members it knows (name, address, left flag) to every connected peer. A receiver dials the
-///   members it did not know, so the cluster converges to a full mesh of connections.
-/// - Failure detection is the transport's (phi-accrual, per connection): each node judges
-///   reachability by itself. A member is `up` while connected, `suspect` while the detector is
-///   uneasy, `down` once the connection is lost; the transport keeps redialling a down member,
-///   so when a partition heals the connections return and views merge by themselves.
+/// - Gossip: every `gossip_interval` a node sends its member list (name, address, left) to three
+///   connected peers in turn (all in a cluster of up to four), and at once to a peer that comes up.
+///   A receiver dials the members it did not know, so the cluster converges to a full mesh.
+/// - Failure detection is the transport's (phi-accrual, in the session engine): each member is
+///   watched by the `monitored_by` members before it on the ring of names, and a loss its
+///   watchers detect is reported to every member (docs/membership.md). A member is `up` while
+///   connected, `suspect` while a detector watching it here is uneasy, `down` once the
+///   connection is lost (by this node's detector or by its watchers' reports); the transport
+///   keeps redialling a down member, so when a partition heals the connections return and views
+///   merge by themselves.
 /// - Leave: a stopping node says BYE; peers mark it `left` and stop redialling it. A restarted
 ///   node (new creation) replaces its old self as soon as it connects.
 /// - Down (an operator's `troupectl down NODE`): a member that is down here is marked `left`
@@ -29,9 +32,10 @@
 ///   a quorum (docs/global_supervisor.md, "What a join changes"); this one, used by auto-down,
 ///   has no join rule. A member that died for good counts until an operator removes it (Down).
 ///
-/// Why not SWIM's indirect probes: with a full mesh every node already hears from every other
-/// directly, and a node cut off from one peer but not others is exactly what partition tests
-/// want to see — each side reports what it can reach.
+/// Why a ring and reports rather than SWIM's random probes: connections are a full mesh already,
+/// so a report reaches every member in one hop, and a fixed ring gives each member the same `k`
+/// watchers every period (detection time as with the full mesh of detectors), at a cost per node
+/// that does not grow with the cluster.
 
 #include <functional>
 #include <mutex>

@@ -78,6 +78,10 @@ void add_transport(metric_list& out, const transport::transport_stats& s) {
               get(s.peers_lost));
   out.counter("troupe_hidden_peers_gone_total", "Hidden nodes (troupectl, clients) that went away: routine, not losses.",
               get(s.hidden_peers_gone));
+  out.counter("troupe_losses_by_report_total", "Members lost because the members watching them reported them lost.",
+              get(s.losses_by_report));
+  out.counter("troupe_loss_reports_sent_total", "Loss reports this node's detector sent to the other members.",
+              get(s.loss_reports_sent));
   out.counter("troupe_failure_detections_total", "Peers the failure detector declared lost.", get(s.detections));
   out.counter("troupe_failure_detection_seconds_total",
               "Sum over detections of the peer's silence when declared lost, in seconds.", seconds(s.detection_ms_sum));

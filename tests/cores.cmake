@@ -5,6 +5,7 @@
 # name and group replicas.
 troupe_add_test_suite(core_unit_tests unit
   unit/transport/phi_detector_test.cpp
+  unit/transport/monitor_ring_test.cpp
   unit/transport/outbound_buffer_test.cpp
   unit/transport/remote_watches_test.cpp
   unit/transport/session_test.cpp

@@ -95,6 +95,22 @@ void encode_welcome(msgpack::sbuffer& out) { encode_bare(out, frame_kind::welcom
 void encode_heartbeat(msgpack::sbuffer& out) { encode_bare(out, frame_kind::heartbeat); }
 void encode_bye(msgpack::sbuffer& out) { encode_bare(out, frame_kind::bye); }
 
+void encode_heartbeat(msgpack::sbuffer& out, bool watch) {
+  packer pk(out);
+  pk.pack_array(2);
+  pk.pack(std::uint8_t(frame_kind::heartbeat));
+  pk.pack(watch);
+}
+
+void encode_lost(msgpack::sbuffer& out, const lost_report& r) {
+  packer pk(out);
+  pk.pack_array(4);
+  pk.pack(std::uint8_t(frame_kind::lost));
+  pk.pack(r.name);
+  pk.pack(r.creation);
+  pk.pack(r.silent_ms);
+}
+
 void encode_reject(msgpack::sbuffer& out, const std::string& reason) {
   packer pk(out);
   pk.pack_array(2);
@@ -168,7 +184,7 @@ std::optional<msgpack::object> frame_reader::next() {
 std::variant<frame_kind, decode_error> kind_of(const msgpack::object& frame) {
   if (frame.type != msgpack::type::ARRAY || frame.via.array.size == 0) return bad("frame is not an array");
   const auto& k = frame.via.array.ptr[0];
-  if (k.type != msgpack::type::POSITIVE_INTEGER || k.via.u64 < 1 || k.via.u64 > 9) return bad("unknown frame kind");
+  if (k.type != msgpack::type::POSITIVE_INTEGER || k.via.u64 < 1 || k.via.u64 > last_frame_kind) return bad("unknown frame kind");
   return static_cast<frame_kind>(k.via.u64);
 }
 
@@ -204,6 +220,21 @@ std::string decode_reject_reason(const msgpack::object& frame) {
   std::string reason;
   if (!f || !read_str(f[1], reason, 1024)) return "(no reason given)";
   return reason;
+}
+
+std::variant<std::optional<bool>, decode_error> decode_heartbeat_watch(const msgpack::object& frame) {
+  if (frame.type == msgpack::type::ARRAY && frame.via.array.size == 1) return std::optional<bool>{};
+  const auto* f = fields(frame, 2);
+  if (!f || f[1].type != msgpack::type::BOOLEAN) return bad("malformed HEARTBEAT");
+  return std::optional<bool>{f[1].via.boolean};
+}
+
+std::variant<lost_report, decode_error> decode_lost(const msgpack::object& frame) {
+  const auto* f = fields(frame, 4);
+  lost_report r;
+  if (!f || !read_str(f[1], r.name) || r.name.empty() || !read_u32(f[2], r.creation) || !read_u32(f[3], r.silent_ms))
+    return bad("malformed LOST");
+  return r;
 }
 
 std::variant<const message_type*, decode_error> type_table::define(const msgpack::object& frame) {

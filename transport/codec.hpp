@@ -31,6 +31,10 @@ void encode_welcome(msgpack::sbuffer& out);
 void encode_reject(msgpack::sbuffer& out, const std::string& reason);
 void encode_heartbeat(msgpack::sbuffer& out);
 void encode_bye(msgpack::sbuffer& out);
+/// A HEARTBEAT carrying the watch flag: [6, watch] (docs/membership.md). Nodes and clients that
+/// predate it read it as a plain HEARTBEAT.
+void encode_heartbeat(msgpack::sbuffer& out, bool watch);
+void encode_lost(msgpack::sbuffer& out, const lost_report& r);
 void encode_type_def(msgpack::sbuffer& out, std::uint32_t id, std::string_view name);
 /// The part of a message frame after its type: to, from, correlation, body. Encoded by the
 /// sending thread, so the I/O thread only has to prepend the header and copy bytes.
@@ -72,6 +76,9 @@ std::variant<hello_frame, decode_error> decode_hello(const msgpack::object& fram
 std::variant<challenge_frame, decode_error> decode_challenge(const msgpack::object& frame);
 std::variant<proof, decode_error> decode_auth(const msgpack::object& frame);
 std::string decode_reject_reason(const msgpack::object& frame);
+/// The watch flag of a HEARTBEAT: none for a plain [6]; an error if the flag is not a bool.
+std::variant<std::optional<bool>, decode_error> decode_heartbeat_watch(const msgpack::object& frame);
+std::variant<lost_report, decode_error> decode_lost(const msgpack::object& frame);
 
 /// Type ids a peer defined on one connection (type_def frames).
 class type_table {

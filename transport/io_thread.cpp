@@ -86,6 +86,8 @@ struct io_thread::impl {
   std::vector<session_action> actions_scratch;  // reused: apply() runs once per ZeroMQ message
   std::map<conn_id, dealer> dealers;
   steady::time_point next_housekeeping{};
+  static constexpr auto full_poll_period = std::chrono::milliseconds(100);
+  steady::time_point next_full_poll{};
 
   explicit impl(transport& t)
       : owner(t),
@@ -159,7 +161,14 @@ struct io_thread::impl {
       polled.clear();
       items.push_back({router.handle(), 0, ZMQ_POLLIN, 0});
       items.push_back({nullptr, wake_fd, ZMQ_POLLIN, 0});
+      // A channel that is up receives nothing more from the peer's ROUTER but a REJECT (the peer
+      // dropped us), which can wait a little: such dealers are polled every `full_poll_period`
+      // only, so a wake-up costs the same whatever the number of peers (issue 19). Dealers in
+      // their handshake, or with batches ZeroMQ refused (POLLOUT), are polled every time.
+      const bool full = steady::now() >= next_full_poll;
+      if (full) next_full_poll = steady::now() + full_poll_period;
       for (auto& [id, d] : dealers) {
+        if (!full && d.p && d.blocked.empty()) continue;
         items.push_back({d.socket.handle(), 0, static_cast<short>(ZMQ_POLLIN | (d.blocked.empty() ? 0 : ZMQ_POLLOUT)), 0});
         polled.push_back(id);
       }

@@ -7,6 +7,7 @@
 
 #include "troupe/node/log.hpp"
 #include "troupe/transport/handshake.hpp"
+#include "troupe/transport/monitor_ring.hpp"
 #include "troupe/transport/peer.hpp"
 
 namespace troupe::transport {
@@ -59,6 +60,17 @@ struct session_engine::peer_state {
   std::unique_ptr<phi_detector> detector;  // fresh for each session
   time_point reconnect_at{};
   bool reconnect = false;
+  // Watching (docs/membership.md). `ring`: among the members this node's ring says it watches.
+  // `probe_until`: watched until then whatever the ring (a report of its loss, a check round, a
+  // contest for its name). `watching`: the detector judges it and it was asked for heartbeats
+  // ([6, true]), since `watch_since`; `watch_asked`: when that was last asked. `watches_me`: it
+  // asked this node for heartbeats. `speaks_watch`: it sent a HEARTBEAT with the watch flag, so
+  // it knows the ring and LOST; until then it is taken for a peer that heartbeats every member
+  // and expects heartbeats from every member (an older release, a client under a member name). `reports`: members that reported this session lost, and
+  // when (only reports within a probation window of each other count together).
+  bool ring = false, watching = false, watches_me = false, speaks_watch = false;
+  time_point probe_until{}, watch_since{}, watch_asked{};
+  std::vector<std::pair<std::string, time_point>> reports;
   /// The nonce of the peer's session we dropped on losing it: the peer may not have noticed
   /// (a cut one way stalls its TCP connection in backoff), so our next HELLO names it.
   std::optional<nonce> dropped_inbound;
@@ -147,6 +159,10 @@ void session_engine::lose(peer_state& p, const std::string& reason, time_point n
   p.accepted_id.clear();
   p.detector.reset();
   p.suspect = false;
+  p.ring = p.watching = p.watches_me = p.speaks_watch = false;
+  p.probe_until = {};
+  p.reports.clear();
+  if (was_up) ring_dirty_ = true;
   p.reconnect_at = now + config_.reconnect_interval;
   if (reason == "left") p.reconnect = false;
   publish_status(p);
@@ -316,6 +332,12 @@ bool session_engine::on_welcome(client& c, time_point now) {
   stats_.handshakes.fetch_add(1);
   log()->log(is_hidden_node(p.name) ? spdlog::level::debug : spdlog::level::info, "connected to node '{}' (creation {}) at {}", p.name, p.creation, c.address);
   actions_.emplace_back(action::up{p.name, p.creation, c.id, c.address});
+  if (!is_hidden_node(p.name)) {
+    ring_dirty_ = true;
+    update_watches(now);  // ask for heartbeats at once: the detector starts now
+    // Not watched: say so all the same, so that it knows this node speaks the flag (and LOST).
+    if (ring_mode() && !p.watching) send_watch(p, false, now);
+  }
   return true;
 }
 
@@ -381,7 +403,16 @@ void session_engine::on_accepted_bytes(const std::string& from, std::string_view
     }
     heard(*a.peer, now);
     switch (kind) {
-      case frame_kind::heartbeat: break;
+      case frame_kind::heartbeat: {
+        auto flag = decode_heartbeat_watch(*f);  // a flag that is not a bool: a plain HEARTBEAT
+        if (auto* watch = std::get_if<std::optional<bool>>(&flag); watch && *watch && !is_hidden_node(a.peer->name)) {
+          if (!a.peer->speaks_watch) ring_dirty_ = true;  // it knows the ring: watched by it alone now
+          a.peer->speaks_watch = true;
+          a.peer->watches_me = **watch;
+          if (a.peer->watches_me) send_heartbeat_now(*a.peer, now);  // proof of life at once
+        }
+        break;
+      }
       case frame_kind::type_def: {
         auto t = a.types.define(*f);
         if (auto* e = std::get_if<decode_error>(&t)) {
@@ -391,6 +422,13 @@ void session_engine::on_accepted_bytes(const std::string& from, std::string_view
         break;
       }
       case frame_kind::message: on_message(a, *f, now); break;
+      case frame_kind::lost: {
+        auto r = decode_lost(*f);
+        if (auto* e = std::get_if<decode_error>(&r)) return malformed(from, e->what, now);
+        on_lost_report(*a.peer, std::get<lost_report>(r), now);
+        if (accepted_.find(from) == accepted_.end()) return;  // reporting us lost ends nothing, but be safe
+        break;
+      }
       case frame_kind::bye:
         log()->log(is_hidden_node(a.peer->name) ? spdlog::level::debug : spdlog::level::info, "node '{}' is leaving",
                    a.peer->name);
@@ -472,6 +510,7 @@ bool session_engine::on_auth(accepted& a, const msgpack::object& f, time_point n
     // Which one is decided by whether the member is still heard from (decide_contests).
     a.contested = &p;
     a.contested_since = now;
+    probe(p, now);  // a member not watched here must prove it lives ([6, true] asks it to)
     return true;
   }
   return welcome(a, p, now);
@@ -531,6 +570,7 @@ bool session_engine::welcome(accepted& a, peer_state& p, time_point now) {
     lose(p, "the peer dropped our connection", now);
   p.dropped_inbound.reset();  // the peer has begun a session of its own: the hint is moot
   if (!p.accepted_id.empty() && p.accepted_id != id) accepted_.erase(p.accepted_id);  // its old connection
+  if (p.accepted_id != id) p.watches_me = false;  // a new channel from it declares its watch again
   a.authenticated = true;
   a.peer = &p;
   p.creation = a.hello.creation;  // authenticated: its word on its incarnation is good
@@ -578,21 +618,37 @@ void session_engine::on_message(accepted& a, const msgpack::object& f, time_poin
 // --- liveness -------------------------------------------------------------------------------------------
 
 void session_engine::housekeeping(time_point now) {
-  std::vector<peer_state*> lost;
+  update_watches(now);
+  struct verdict {
+    peer_state* p;
+    bool ring;  // watched as one of this node's ring successors: its loss is reported
+  };
+  std::vector<verdict> lost;
+  const bool ring = ring_mode();
   for (auto& [name, pp] : peers_) {
     auto& p = *pp;
     if (p.up && is_hidden_node(p.name)) {
       // A client (troupectl, a script) is no member: losing it moves nothing, and it says BYE
       // when it ends. Only a long silence means it died; the phi detector's sub-second
       // verdict would cut off operators' commands on a loaded machine.
-      if (now - p.last_heard > hidden_peer_timeout) lost.push_back(&p);
-    } else if (p.up && p.detector) {
-      double phi = p.detector->phi(now);
-      p.suspect = phi >= config_.detector.suspect_phi;
-      publish_status(p);
-      if (phi >= config_.detector.threshold || now - p.last_heard > config_.peer_timeout) lost.push_back(&p);
+      if (now - p.last_heard > hidden_peer_timeout) lost.push_back({&p, false});
+    } else if (p.up && p.watching && p.detector) {
+      if (!p.ring && p.probe_until <= now) {
+        refresh_watch(p, now);  // a probe that ended with the peer alive
+      } else {
+        double phi = p.detector->phi(now);
+        p.suspect = phi >= config_.detector.suspect_phi;
+        publish_status(p);
+        if (phi >= config_.detector.threshold || now - std::max(p.last_heard, p.watch_since) > config_.peer_timeout)
+          lost.push_back({&p, p.ring});
+        else if (ring && now - p.last_heard >= 2 * config_.heartbeat_interval &&
+                 now - p.watch_asked >= 2 * config_.heartbeat_interval)
+          send_watch(p, true, now);  // silent: the request may have been lost on the way (or it died)
+      }
     }
-    if (p.client && !blocked(p.name)) {
+    // Heartbeats go to the members that watch this node, to clients (they time out on them), and
+    // to peers that do not speak the watch flag (they expect them from every member).
+    if (p.client && !blocked(p.name) && (!ring || p.watches_me || !p.speaks_watch || is_hidden_node(p.name))) {
       auto& c = *clients_.at(*p.client);
       if (c.state == client_state::up && now - c.last_sent >= config_.heartbeat_interval) {
         msgpack::sbuffer hb;
@@ -602,11 +658,16 @@ void session_engine::housekeeping(time_point now) {
       }
     }
   }
-  for (peer_state* p : lost) {
-    auto silent_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - p->last_heard).count();
+  for (auto [p, in_ring] : lost) {
+    if (!p->up) continue;  // lost meanwhile (a report's loss ends nothing else, but be safe)
+    auto silent_ms = static_cast<std::uint64_t>(
+        std::max<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now - p->last_heard).count(), 0));
     log()->warn("node '{}' has not been heard from for {} ms; considering it lost", p->name, silent_ms);
-    record_detection(static_cast<std::uint64_t>(std::max<std::int64_t>(silent_ms, 0)));
+    record_detection(silent_ms);
+    const std::uint32_t creation = p->creation;
     lose(*p, "timeout", now);
+    // Only a ring member's loss is reported: a probe's verdict came from a report already.
+    if (in_ring && ring) report_loss(*p, creation, silent_ms, now);
   }
   std::vector<conn_id> stale;
   for (auto& [id, c] : clients_)
@@ -620,6 +681,131 @@ void session_engine::housekeeping(time_point now) {
       p->reconnect_at = now + config_.reconnect_interval;
       open(p->address, p.get(), now);
     }
+}
+
+// --- watching (docs/membership.md, "Failure detection at scale") -----------------------------------------
+
+/// Whether this node watches only its ring successors (rather than every member) and speaks
+/// the watch flag and LOST. A hidden node (a client) watches the few nodes it talks to, as before.
+bool session_engine::ring_mode() const { return config_.monitored_by > 0 && !is_hidden_node(options_.name); }
+
+/// How long a member is watched on probation: long enough for the detector's hard cap.
+duration session_engine::probe_window() const { return config_.peer_timeout + 2 * config_.heartbeat_interval; }
+
+/// Recomputes which members this node watches, after the members up changed.
+void session_engine::update_watches(time_point now) {
+  if (!ring_dirty_) return;
+  ring_dirty_ = false;
+  std::vector<std::string> members{options_.name};
+  for (auto& [name, p] : peers_)
+    if (p->up && !is_hidden_node(name)) members.push_back(name);
+  std::ranges::sort(members);
+  ring_size_ = members.size();
+  std::vector<std::string> watched;
+  if (ring_mode()) watched = ring_successors(options_.name, members, config_.monitored_by);
+  for (auto& [name, p] : peers_) {
+    if (is_hidden_node(name)) continue;
+    p->ring = p->up && (!ring_mode() || std::ranges::find(watched, name) != watched.end());
+    refresh_watch(*p, now);
+  }
+}
+
+/// Starts or stops watching `p` as the ring and its probation say.
+void session_engine::refresh_watch(peer_state& p, time_point now) {
+  const bool want = p.up && (p.ring || p.probe_until > now || (ring_mode() && !p.speaks_watch));
+  if (want == p.watching) return;
+  p.watching = want;
+  if (want) {
+    p.watch_since = now;
+    if (ring_mode()) {
+      // A fresh history, from now: the old one has a gap from while it sent us no heartbeats.
+      p.detector = std::make_unique<phi_detector>(config_.detector, config_.heartbeat_interval);
+      p.detector->heartbeat(now);
+      send_watch(p, true, now);
+    }
+  } else {
+    p.suspect = false;
+    publish_status(p);
+    if (ring_mode()) send_watch(p, false, now);
+  }
+}
+
+/// Watches `p` for a while whatever the ring: its own detector's verdict then decides.
+void session_engine::probe(peer_state& p, time_point now) {
+  if (!ring_mode() || !p.up || is_hidden_node(p.name)) return;
+  p.probe_until = std::max(p.probe_until, now + probe_window());
+  refresh_watch(p, now);
+}
+
+void session_engine::send_watch(peer_state& p, bool on, time_point now) {
+  p.watch_asked = now;
+  if (!p.client || blocked(p.name)) return;
+  auto& c = *clients_.at(*p.client);
+  if (c.state != client_state::up) return;  // asked again once silent (housekeeping)
+  msgpack::sbuffer buf;
+  encode_heartbeat(buf, on);
+  actions_.emplace_back(action::send{c.id, bytes_of(buf)});
+  c.last_sent = now;
+}
+
+void session_engine::send_heartbeat_now(peer_state& p, time_point now) {
+  if (!p.client || blocked(p.name)) return;
+  auto& c = *clients_.at(*p.client);
+  if (c.state != client_state::up) return;  // the first heartbeat follows once the channel is up
+  msgpack::sbuffer hb;
+  encode_heartbeat(hb);
+  actions_.emplace_back(action::send{c.id, bytes_of(hb)});
+  c.last_sent = now;
+}
+
+/// This node's detector lost `lost`, a member it watched: every other member is told (one LOST
+/// frame each, once per loss), unless every member watches it anyway (a small cluster). Two such
+/// losses close together suggest this node is the one cut off: it then probes every member, so
+/// that an isolated node loses them all within a detection time rather than never.
+void session_engine::report_loss(const peer_state& lost, std::uint32_t creation, std::uint64_t silent_ms, time_point now) {
+  const bool repeated = last_own_loss_ != time_point{} && now - last_own_loss_ <= probe_window();
+  last_own_loss_ = now;
+  if (ring_size_ <= config_.monitored_by + 1) return;  // every member watches it: nobody needs telling
+  msgpack::sbuffer buf;
+  encode_lost(buf, lost_report{lost.name, creation, static_cast<std::uint32_t>(std::min<std::uint64_t>(silent_ms, UINT32_MAX))});
+  const auto bytes = bytes_of(buf);
+  for (auto& [name, p] : peers_) {
+    if (p.get() == &lost || !p->up || !p->speaks_watch || is_hidden_node(name) || !p->client || blocked(name)) continue;
+    auto& c = *clients_.at(*p->client);
+    if (c.state != client_state::up) continue;
+    actions_.emplace_back(action::send{c.id, bytes});
+    c.last_sent = now;
+    stats_.loss_reports_sent.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (!repeated || now < check_round_until_) return;
+  check_round_until_ = now + probe_window();
+  log()->warn("lost two watched members within {} ms; checking every member", std::chrono::duration_cast<std::chrono::milliseconds>(probe_window()).count());
+  for (auto& [name, p] : peers_)
+    if (p->up && !is_hidden_node(name) && !p->watching) probe(*p, now);
+}
+
+/// `reporter`'s detector lost member `r`. The rule (docs/membership.md): a member this node
+/// watches itself is judged by its own detector alone; one heard from here clearly after the
+/// reporter's last word is alive as far as this node knows (it is watched on probation); else
+/// two reports from different members within a probation window of each other lose it, and one
+/// report puts it on probation, so its own
+/// detector decides within a detection time. A single member cut off one way cannot make the
+/// cluster drop a live node.
+void session_engine::on_lost_report(const peer_state& reporter, const lost_report& r, time_point now) {
+  if (!ring_mode() || r.name == options_.name || r.name == reporter.name || is_hidden_node(r.name)) return;
+  auto it = peers_.find(r.name);
+  if (it == peers_.end()) return;
+  auto& p = *it->second;
+  if (!p.up || p.creation != r.creation || p.ring || !p.speaks_watch) return;  // another session, or judged here
+  if (now - p.last_heard + 2 * config_.heartbeat_interval < std::chrono::milliseconds(r.silent_ms)) return probe(p, now);
+  std::erase_if(p.reports, [&](auto& r) { return r.first == reporter.name || now - r.second > probe_window(); });
+  p.reports.emplace_back(reporter.name, now);
+  if (p.reports.size() < std::min<std::size_t>(2, config_.monitored_by)) return probe(p, now);
+  std::string by = p.reports[0].first;
+  for (std::size_t i = 1; i < p.reports.size(); ++i) by += ", " + p.reports[i].first;
+  log()->warn("node '{}' is reported lost by {}; considering it lost", p.name, by);
+  stats_.losses_by_report.fetch_add(1, std::memory_order_relaxed);
+  lose(p, "reported lost by " + by, now);
 }
 
 void session_engine::shutdown() {

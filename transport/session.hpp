@@ -200,6 +200,17 @@ class session_engine {
   void lose(peer_state& p, const std::string& reason, time_point now);
   void record_detection(std::uint64_t silent_ms);
   void publish_status(peer_state& p);
+
+  // Watching (docs/membership.md, "Failure detection at scale").
+  [[nodiscard]] bool ring_mode() const;
+  [[nodiscard]] duration probe_window() const;
+  void update_watches(time_point now);
+  void refresh_watch(peer_state& p, time_point now);
+  void probe(peer_state& p, time_point now);
+  void send_watch(peer_state& p, bool on, time_point now);
+  void send_heartbeat_now(peer_state& p, time_point now);
+  void report_loss(const peer_state& p, std::uint32_t creation, std::uint64_t silent_ms, time_point now);
+  void on_lost_report(const peer_state& reporter, const lost_report& r, time_point now);
   [[nodiscard]] bool blocked(std::string_view name) const { return options_.blocked && options_.blocked(name); }
 
   template <class Emit>
@@ -216,6 +227,14 @@ class session_engine {
   std::map<std::string, std::unique_ptr<peer_state>, std::less<>> peers_;
   std::vector<session_action> actions_;
   bool told_name_in_use_ = false;
+  /// The members up changed: who this node watches is computed again (update_watches).
+  bool ring_dirty_ = false;
+  /// Members on this node's ring (itself included) when it was last computed.
+  std::size_t ring_size_ = 1;
+  /// A check round (every member probed after this node's detector lost one) runs until then.
+  time_point check_round_until_{};
+  /// When this node's detector last lost a member it watched (two close together start a check round).
+  time_point last_own_loss_{};
   log_limiter lines_;
 };
 

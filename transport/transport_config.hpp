@@ -40,6 +40,14 @@ struct transport_config {
   /// The phi-accrual failure detector (phi_detector.hpp): a peer whose silence reaches its
   /// threshold is lost, and its links and monitors fire noconnection.
   detector_config detector;
+  /// How many members watch each member (Akka's `monitored-by-nr-of-members`): each node runs
+  /// its detector on, and is sent heartbeats by, only the `monitored_by` members after it on the
+  /// ring of member names (monitor_ring.hpp); a loss its detector decides is reported to every
+  /// member (LOST frame), so the periodic cost per node does not grow with the cluster. A
+  /// cluster of at most `monitored_by + 1` members is a full mesh of detectors, as before.
+  /// 0: every member watches every member, plain HEARTBEATs only, no LOST frame. Peers that never
+  /// send the watch flag (older releases, clients) are watched by all. docs/membership.md argues it.
+  std::size_t monitored_by = 5;
   /// Hard cap: a peer silent this long is lost whatever the detector says.
   duration peer_timeout = std::chrono::milliseconds(1500);
   /// How long to wait between attempts to reach a lost peer again.

@@ -46,6 +46,10 @@ struct transport_stats {
   std::atomic<std::uint64_t> detection_ms_sum{0};
   std::atomic<std::uint64_t> detection_ms_last{0};
   std::atomic<std::uint64_t> detection_ms_max{0};
+  /// Members lost here because the members watching them reported them lost (LOST frames; this
+  /// node's detector did not watch them), and the reports this node sent (docs/membership.md).
+  std::atomic<std::uint64_t> losses_by_report{0};
+  std::atomic<std::uint64_t> loss_reports_sent{0};
 };
 
 }  // namespace troupe::transport

@@ -176,5 +176,34 @@ TEST(SimulationTest, ASeedReplaysExactly) {
   EXPECT_NE(run_seed(43, o).trace_hash, a.trace_hash);
 }
 
+// More members than watch each one (monitored_by = 5, 10 nodes): a crashed node is lost by
+// every other, its watchers by their detector and the rest by their reports, and every monitor
+// of one of its processes fires noconnection, on every node.
+TEST(SimulatedNetworkTest, ACrashedNodeOfALargerClusterIsLostByEveryNode) {
+  world w(8, {.nodes = 10});
+  w.run_for(2s);
+  for (std::size_t i = 0; i < 10; ++i) ASSERT_EQ(w.at(i).net->connected_nodes().size(), 9u) << w.at(i).name;
+  pid target = w.at(4).n->system().spawn<placeholder>();
+  for (std::size_t i = 0; i < 10; ++i)
+    if (i != 4) w.at(i).n->system().spawn<watcher>(w.log(), target);
+  w.run_for(200ms);
+  w.crash(4);
+  w.run_for(1500ms);
+  std::uint64_t by_detector = 0, by_report = 0;
+  for (std::size_t i = 0; i < 10; ++i) {
+    if (i == 4) continue;
+    EXPECT_FALSE(w.at(i).net->connected(w.at(4).name)) << w.at(i).name;
+    by_detector += w.at(i).net->protocol_stats().detections.load();
+    by_report += w.at(i).net->protocol_stats().losses_by_report.load();
+  }
+  EXPECT_GE(by_detector, 5u);             // its five watchers (and any that probed it in time)
+  EXPECT_EQ(by_detector + by_report, 9u);  // the others, told
+  ASSERT_EQ(w.log().monitors.size(), 9u);
+  for (auto& [key, m] : w.log().monitors) {
+    EXPECT_EQ(m.fired, 1u);
+    EXPECT_EQ(m.reasons, "noconnection");
+  }
+}
+
 }  // namespace
 }  // namespace troupe::sim

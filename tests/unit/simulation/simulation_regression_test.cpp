@@ -58,5 +58,15 @@ TEST(SimulationRegressionTest, Seed4WithAJoinANodeThatMetItsSeedLateStartsNothin
   EXPECT_TRUE(r.ok()) << why(r);
 }
 
+// More members than watch each one (monitored_by = 5): every node watches only its ring
+// successors and learns the other losses from their watchers' reports, under the nemesis's
+// crashes, pauses, cuts and partitions, with every checker (docs/membership.md).
+TEST(SimulationRegressionTest, SeedsOfEightNodesKeepEveryInvariantWithRingWatching) {
+  for (std::uint64_t seed : {3, 7, 11}) {
+    auto r = run_seed(seed, {.nodes = 8, .faults = std::chrono::seconds(12), .quiet = std::chrono::seconds(10)});
+    EXPECT_TRUE(r.ok()) << "seed " << seed << why(r);
+  }
+}
+
 }  // namespace
 }  // namespace troupe::sim

@@ -10,6 +10,7 @@
 
 #include "tests/support/test_messages.hpp"
 #include "troupe/transport/handshake.hpp"
+#include "troupe/transport/monitor_ring.hpp"
 
 namespace troupe::transport {
 namespace {
@@ -399,6 +400,247 @@ TEST_F(SessionEngineDuplicateNameTest, ANewcomerClaimingASilentMembersNameIsItsR
   ASSERT_FALSE(dropped.empty());
   EXPECT_EQ(dropped[0].creation, 2u);
   EXPECT_EQ(for_peer<action::status>(a, "b").back().creation, 9u);
+}
+
+
+// --- watching a ring, reporting losses (docs/membership.md, "Failure detection at scale") ----------
+
+/// The kinds of the frames in `bytes`.
+std::vector<frame_kind> kinds_in(const std::string& bytes) {
+  std::vector<frame_kind> out;
+  frame_reader reader(bytes.data(), bytes.size(), wire_limits{});
+  while (auto f = reader.next()) {
+    auto k = kind_of(*f);
+    if (auto* kind = std::get_if<frame_kind>(&k)) out.push_back(*kind);
+  }
+  return out;
+}
+
+/// The watch flags of the HEARTBEATs in `bytes` ([6, true] / [6, false]; a plain [6] has none).
+std::vector<bool> watch_flags_in(const std::string& bytes) {
+  std::vector<bool> out;
+  frame_reader reader(bytes.data(), bytes.size(), wire_limits{});
+  while (auto f = reader.next()) {
+    auto k = kind_of(*f);
+    if (auto* kind = std::get_if<frame_kind>(&k); !kind || *kind != frame_kind::heartbeat) continue;
+    auto flag = decode_heartbeat_watch(*f);
+    if (auto* w = std::get_if<std::optional<bool>>(&flag); w && w->has_value()) out.push_back(**w);
+  }
+  return out;
+}
+
+/// Eight nodes n1..n8, each watched by `k` = 2, connected in a full mesh; all up.
+struct SessionEngineRingTest : ::testing::Test {
+  static constexpr std::size_t k = 2;
+  std::vector<std::unique_ptr<node>> nodes;
+  pump net{};
+
+  void SetUp() override {
+    for (int i = 1; i <= 8; ++i) {
+      nodes.push_back(std::make_unique<node>("n" + std::to_string(i), 1));
+      nodes.back()->config.monitored_by = k;
+      net.add(*nodes.back());
+    }
+    for (auto& a : nodes)
+      for (auto& b : nodes)
+        if (a->name < b->name) a->engine->connect(b->name, net.now);
+    net.run();
+    for (auto& a : nodes)
+      for (auto& b : nodes)
+        if (a != b) {
+          ASSERT_TRUE(a->up_with(b->name)) << a->name << " -> " << b->name;
+        }
+  }
+  node& at(int i) { return *nodes.at(i - 1); }
+  /// Runs housekeeping every 10 ms for `d`.
+  void run_for(duration d) {
+    for (auto end = net.now + d; net.now < end;) net.tick(net.now + 10ms);
+  }
+  /// The watch flags `from` sent to `to` since `from.seen[since]`, in order.
+  std::vector<bool> flags(const node& from, const std::string& to, std::size_t since = 0) {
+    std::vector<bool> out;
+    for (std::size_t i = since; i < from.seen.size(); ++i)
+      if (auto* s = std::get_if<action::send>(&from.seen[i])) {
+        auto it = net.conns.find({from.name, s->conn});
+        if (it != net.conns.end() && it->second == to) std::ranges::copy(watch_flags_in(s->bytes), std::back_inserter(out));
+      }
+    return out;
+  }
+  /// The frames of `kind` that `from` sent to `to` since `from.seen[since]`.
+  std::size_t sent(const node& from, const std::string& to, frame_kind kind, std::size_t since = 0) {
+    std::size_t n = 0;
+    for (std::size_t i = since; i < from.seen.size(); ++i)
+      if (auto* s = std::get_if<action::send>(&from.seen[i])) {
+        auto it = net.conns.find({from.name, s->conn});
+        if (it != net.conns.end() && it->second == to) n += std::ranges::count(kinds_in(s->bytes), kind);
+      }
+    return n;
+  }
+};
+
+TEST_F(SessionEngineRingTest, HeartbeatsGoOnlyToTheKMembersThatWatchEachNode) {
+  run_for(100ms);  // each has heard the others' watch flags: it knows they speak the ring
+  std::map<std::string, std::size_t> mark;
+  for (auto& n : nodes) mark[n->name] = n->seen.size();
+  run_for(1s);
+  std::vector<std::string> names;
+  for (auto& n : nodes) names.push_back(n->name);
+  for (auto& x : nodes) {
+    auto watchers = ring_predecessors(x->name, names, k);
+    for (auto& y : nodes) {
+      if (x == y) continue;
+      auto beats = sent(*x, y->name, frame_kind::heartbeat, mark[x->name]);
+      if (std::ranges::find(watchers, y->name) != watchers.end())
+        EXPECT_GE(beats, 15u) << x->name << " -> " << y->name;  // every 50 ms for 1 s
+      else
+        EXPECT_EQ(beats, 0u) << x->name << " -> " << y->name;
+    }
+  }
+  for (auto& n : nodes) EXPECT_EQ(n->stats.detections.load(), 0u) << n->name;  // no false loss
+}
+
+TEST_F(SessionEngineRingTest, AMemberThatFallsSilentIsLostByItsWatchersAndThenByEveryoneThroughTheirReports) {
+  net.silent.insert("n5");  // n5 dies: nothing from it arrives any more
+  auto t0 = net.now;
+  auto everyone_lost_it = [&] {
+    return std::ranges::all_of(nodes, [](auto& n) { return n->name == "n5" || !n->up_with("n5"); });
+  };
+  while (!everyone_lost_it() && net.now - t0 < 3s) net.tick(net.now + 10ms);
+  ASSERT_TRUE(everyone_lost_it());
+  EXPECT_LE(net.now - t0, 1s);
+  for (auto& n : nodes) {
+    if (n->name == "n5") continue;
+    auto dropped = for_peer<action::dropped>(*n, "n5");
+    ASSERT_EQ(dropped.size(), 1u) << n->name;
+    EXPECT_TRUE(dropped[0].was_up && dropped[0].end_watches) << n->name;  // links and monitors fire noconnection
+    if (n->name == "n3" || n->name == "n4")  // n5's watchers: their own detector decided
+      EXPECT_EQ(dropped[0].reason, "timeout") << n->name;
+    else  // two reports, in the order they came
+      EXPECT_TRUE(dropped[0].reason == "reported lost by n3, n4" || dropped[0].reason == "reported lost by n4, n3")
+          << n->name << ": " << dropped[0].reason;
+  }
+  EXPECT_EQ(at(3).stats.loss_reports_sent.load(), 6u);  // to every member but n5 and itself
+  EXPECT_EQ(at(1).stats.losses_by_report.load(), 1u);
+  // The ring closes over the gap: n4 now watches n6 (and n3 watches n6 too, k = 2).
+  auto mark = at(6).seen.size();
+  run_for(300ms);
+  EXPECT_GT(sent(at(6), "n4", frame_kind::heartbeat, mark), 0u);
+  EXPECT_GT(sent(at(6), "n3", frame_kind::heartbeat, mark), 0u);
+}
+
+TEST_F(SessionEngineRingTest, OneReportOfALiveMemberOnlyMakesTheReceiverCheckItForItself) {
+  // n1 claims n5 is lost (as if only n1 were cut from it). n7 does not watch n5 (n3, n4 do).
+  std::string n1_to_n7;
+  for (auto& [key, address] : net.conns)
+    if (key.first == "n1" && address == "n7") n1_to_n7 = "n1/" + std::to_string(key.second);
+  ASSERT_FALSE(n1_to_n7.empty());
+  run_for(500ms);  // n7 has not heard from n5 for a while: no evidence of its own
+  msgpack::sbuffer report;
+  encode_lost(report, lost_report{"n5", 1, 500});
+  auto mark = at(7).seen.size();
+  at(7).engine->on_accepted_bytes(n1_to_n7, bytes_of(report), net.now);
+  net.run();
+  EXPECT_EQ(flags(at(7), "n5", mark), std::vector<bool>{true});  // a probe: n5, send me heartbeats
+  run_for(2s);
+  EXPECT_TRUE(at(7).up_with("n5"));
+  EXPECT_TRUE(for_peer<action::dropped>(at(7), "n5").empty());
+  EXPECT_EQ(flags(at(7), "n5", mark), (std::vector<bool>{true, false}));  // the probe ended: stop
+  EXPECT_EQ(at(7).stats.losses_by_report.load(), 0u);
+}
+
+TEST_F(SessionEngineRingTest, TwoReportsFarApartDoNotLoseALiveMember) {
+  auto conn_to_n7 = [&](const std::string& from) {
+    for (auto& [key, address] : net.conns)
+      if (key.first == from && address == "n7") return from + "/" + std::to_string(key.second);
+    return std::string();
+  };
+  msgpack::sbuffer report;
+  encode_lost(report, lost_report{"n5", 1, 500});
+  run_for(500ms);
+  at(7).engine->on_accepted_bytes(conn_to_n7("n1"), bytes_of(report), net.now);
+  net.run();
+  run_for(3s);  // n7's probe of n5 ends; n5 went silent toward n7 again since
+  at(7).engine->on_accepted_bytes(conn_to_n7("n2"), bytes_of(report), net.now);
+  net.run();
+  run_for(500ms);
+  EXPECT_TRUE(at(7).up_with("n5"));  // the second report only started another probe
+  EXPECT_EQ(at(7).stats.losses_by_report.load(), 0u);
+}
+
+TEST_F(SessionEngineRingTest, ANodeCutOffFromEveryoneLosesEveryMember) {
+  // n2 hears nobody (everyone else's frames are lost on the way to it, and its own to them).
+  for (auto& n : nodes)
+    if (n->name != "n2") net.silent.insert(n->name);
+  net.silent.insert("n2");
+  auto t0 = net.now;
+  auto n2_alone = [&] {
+    return std::ranges::none_of(nodes, [&](auto& n) { return n->name != "n2" && at(2).up_with(n->name); });
+  };
+  while (!n2_alone() && net.now - t0 < 5s) net.tick(net.now + 10ms);
+  EXPECT_TRUE(n2_alone());
+  // Its watched members by its detector, then a check round for all the others: two detection times.
+  EXPECT_LE(net.now - t0, 2 * (at(2).config.peer_timeout + 2 * at(2).config.heartbeat_interval));
+}
+
+TEST(SessionEngineSmallClusterTest, AClusterOfAtMostKPlusOneMembersIsAFullMeshOfDetectorsAndSendsNoReport) {
+  node a("a", 1), b("b", 1), c("c", 1);
+  pump net{&a, &b, &c};
+  a.engine->connect("b", net.now);
+  a.engine->connect("c", net.now);
+  b.engine->connect("c", net.now);
+  net.run();
+  net.silent.insert("c");
+  for (auto t = net.now; net.now - t < 2s && (a.up_with("c") || b.up_with("c"));) net.tick(net.now + 10ms);
+  for (auto* n : {&a, &b}) {
+    auto dropped = for_peer<action::dropped>(*n, "c");
+    ASSERT_EQ(dropped.size(), 1u);
+    EXPECT_EQ(dropped[0].reason, "timeout");  // each its own verdict, as before
+    EXPECT_EQ(n->stats.loss_reports_sent.load(), 0u);
+  }
+}
+TEST(SessionEngineSmallClusterTest, MonitoredByZeroIsTheFullMeshWithoutWatchFlagsOrLostFrames) {
+  node a("a", 1), b("b", 1), c("c", 1);
+  for (auto* n : {&a, &b, &c}) n->config.monitored_by = 0;  // a cluster mixing older releases
+  pump net{&a, &b, &c};
+  a.engine->connect("b", net.now);
+  a.engine->connect("c", net.now);
+  b.engine->connect("c", net.now);
+  net.run();
+  for (auto t = net.now; net.now - t < 500ms;) net.tick(net.now + 10ms);
+  net.silent.insert("c");
+  for (auto t = net.now; net.now - t < 2s && (a.up_with("c") || b.up_with("c"));) net.tick(net.now + 10ms);
+  for (auto* n : {&a, &b}) {
+    std::size_t heartbeats = 0;
+    for (auto& s : n->all<action::send>())
+      for (auto k : kinds_in(s.bytes)) {
+        EXPECT_NE(k, frame_kind::lost);
+        EXPECT_TRUE(watch_flags_in(s.bytes).empty());  // plain HEARTBEATs, as before the flag
+        heartbeats += k == frame_kind::heartbeat;
+      }
+    EXPECT_GT(heartbeats, 10u);
+    EXPECT_EQ(for_peer<action::dropped>(*n, "c").at(0).reason, "timeout");
+  }
+}
+
+// A peer that never sends the watch flag (a node of an older release, or a client under a
+// member's name such as tools/pyclient) gets HEARTBEATs from every member, is judged by every
+// member's own detector, and is sent no LOST frame (it would not know it).
+TEST_F(SessionEngineRingTest, APeerThatDoesNotSpeakTheWatchFlagIsTreatedAsAFullMeshPeer) {
+  // "py" connects to n1, n3 (a watcher of n5) and n7, and never sends a flagged HEARTBEAT.
+  node py("py", 3);
+  py.config.monitored_by = 0;  // speaks no flag: as a client written from the version-1 text
+  net.add(py);
+  for (auto* to : {"n1", "n3", "n7"}) py.engine->connect(to, net.now);
+  net.run();
+  ASSERT_TRUE(at(1).up_with("py") && at(3).up_with("py") && at(7).up_with("py"));
+  auto mark = at(1).seen.size();
+  run_for(1s);
+  EXPECT_GE(sent(at(1), "py", frame_kind::heartbeat, mark), 15u);  // every member heartbeats it
+  net.silent.insert("n5");
+  run_for(1500ms);
+  EXPECT_FALSE(at(1).up_with("n5"));
+  EXPECT_EQ(sent(at(3), "py", frame_kind::lost), 0u);
+  EXPECT_TRUE(at(1).up_with("py"));
 }
 
 }  // namespace
