@@ -13,10 +13,12 @@ using test::pong;
 using test::text;
 using namespace std::chrono_literals;
 
+// Delivery between two live nodes: the detector must not end the session when a loaded machine
+// (TSan, suites in parallel) stalls an I/O thread; loss has suites of its own below.
 class RemoteMessagingTest : public ::testing::Test {
  protected:
-  test::test_node a{test::unique_name("a"), test::fast_config()};
-  test::test_node b{test::unique_name("b"), test::fast_config()};
+  test::test_node a{test::unique_name("a"), test::steady_config()};
+  test::test_node b{test::unique_name("b"), test::steady_config()};
   void SetUp() override { ASSERT_TRUE(test::connect(a, b)); }
 };
 

@@ -44,6 +44,17 @@ inline transport::transport_config fast_config(std::string cookie = "test-cookie
   return cfg;
 }
 
+/// `fast_config` whose failure detector forgives pauses of several seconds: for tests about
+/// delivery, not loss. Under ThreadSanitizer with two suites running at once, an I/O thread can
+/// stall for most of a second while 20,000 messages go through; the fast detector then ends the
+/// session (a correct verdict on its timing) and the test's premise of a live peer is gone.
+inline transport::transport_config steady_config(std::string cookie = "test-cookie") {
+  auto cfg = fast_config(std::move(cookie));
+  cfg.detector.acceptable_pause = std::chrono::seconds(5);
+  cfg.peer_timeout = std::chrono::seconds(8);
+  return cfg;
+}
+
 /// A unique node name per test, so the process-wide name table never mixes tests.
 inline std::string unique_name(const std::string& base) {
   static std::atomic<int> n{0};
