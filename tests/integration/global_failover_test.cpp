@@ -168,6 +168,14 @@ std::string state_seen(troupe_cluster& c, std::size_t i, const std::string& node
   return {};
 }
 
+/// id -> pid of the global children nodes 0 and 1 say they run.
+test::own_children_map running_on_nodes_0_and_1(troupe_cluster& c) {
+  test::own_children_map out;
+  for (std::size_t i : {0u, 1u})
+    if (auto own = c.own_children(i)) out.insert(own->begin(), own->end());
+  return out;
+}
+
 // Akka's `down`: a member that died for good is removed by an operator and stops counting toward
 // quorum everywhere. Without it, three nodes with a dead one and a fourth joining count 2 of 4
 // (no quorum: every child stops), and losing the fourth again leaves 2 of 4 for good.
@@ -190,12 +198,7 @@ TEST_F(GlobalFailoverTest, ADeadMemberRemovedWithDownNoLongerCountsTowardQuorum)
 
   // A fourth node joins: no child stops or restarts meanwhile (rebalancing is off by default,
   // so every child keeps its process).
-  auto running = [&] {  // id -> pid, as nodes 0 and 1 say
-    test::own_children_map out;
-    for (std::size_t i : {0u, 1u})
-      if (auto own = cluster->own_children(i)) out.insert(own->begin(), own->end());
-    return out;
-  };
+  auto running = [&] { return running_on_nodes_0_and_1(*cluster); };
   const auto before = where;
   const auto own_before = running();
   ASSERT_EQ(own_before.size(), ids.size());
@@ -245,12 +248,7 @@ TEST_F(GlobalFailoverTest, ANodeJoiningAClusterWithADeadMemberStopsNoChild) {
   ASSERT_TRUE(troupe_cluster::eventually(
       [&] { return state_seen(*cluster, 0, dead) == "down" && state_seen(*cluster, 1, dead) == "down"; }, settle_timeout));
 
-  auto running = [&] {  // id -> pid, as nodes 0 and 1 say
-    test::own_children_map out;
-    for (std::size_t i : {0u, 1u})
-      if (auto own = cluster->own_children(i)) out.insert(own->begin(), own->end());
-    return out;
-  };
+  auto running = [&] { return running_on_nodes_0_and_1(*cluster); };
   const auto before = where;
   const auto own_before = running();
   ASSERT_EQ(own_before.size(), ids.size());
