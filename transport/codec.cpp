@@ -49,7 +49,7 @@ bool read_u32(const msgpack::object& o, std::uint32_t& out) {
   return true;
 }
 
-decode_error bad(const char* what) { return decode_error{what}; }
+decode_error bad(std::string what) { return decode_error{std::move(what)}; }
 
 }  // namespace
 
@@ -242,10 +242,10 @@ std::variant<const message_type*, decode_error> type_table::define(const msgpack
   std::uint32_t id = 0;
   std::string name;
   if (!f || !read_u32(f[1], id) || !read_str(f[2], name)) return bad("malformed TYPE");
-  if (by_id_.size() >= 65536 && !by_id_.contains(id)) return bad("too many type definitions");
+  if (by_id_.size() >= 65536 && !by_id_.contains(id)) return decode_error{"too many type definitions", false};
   const message_type* t = find_message_type(name);
   by_id_[id] = t;  // null: unknown here, messages using it become counted unknown types
-  if (!t) return decode_error{"unknown message type '" + name + "'"};
+  if (!t) return decode_error{"unknown message type '" + name + "'", false};
   return t;
 }
 
@@ -260,29 +260,39 @@ std::variant<inbound_message, decode_error> decode_message(const msgpack::object
   const message_type* type = nullptr;
   if (f[1].type == msgpack::type::POSITIVE_INTEGER) {
     type = f[1].via.u64 <= UINT32_MAX ? types.find(static_cast<std::uint32_t>(f[1].via.u64)) : nullptr;
-    if (!type) return decode_error{"unknown message type id " + std::to_string(f[1].via.u64)};
+    if (!type) return decode_error{"unknown message type id " + std::to_string(f[1].via.u64), false};
   } else if (f[1].type == msgpack::type::STR) {
     std::string name(f[1].via.str.ptr, std::min<std::size_t>(f[1].via.str.size, 255));
     type = find_message_type(name);
-    if (!type) return decode_error{"unknown message type '" + name + "'"};
+    if (!type) return decode_error{"unknown message type '" + name + "'", false};
   } else {
     return bad("malformed MESSAGE type");
   }
-  if (!type->decode) return decode_error{"message type '" + std::string(type->name) + "' is local-only"};
+  if (!type->decode) return decode_error{"message type '" + std::string(type->name) + "' is local-only", false};
   inbound_message m;
+  // The envelope fields first, each with its own error: a bad pid is a malformed frame, not a
+  // body that does not decode.
   try {
     if (f[2].type == msgpack::type::STR) {
       if (!read_str(f[2], m.to_name)) return bad("malformed MESSAGE target name");
     } else {
       f[2].convert(m.to);
     }
-    pid from;
+  } catch (const std::exception& ex) {
+    return bad(std::string("malformed MESSAGE target: ") + ex.what());
+  }
+  pid from;
+  try {
     if (f[3].type != msgpack::type::NIL) f[3].convert(from);
-    if (f[4].type != msgpack::type::POSITIVE_INTEGER) return bad("malformed MESSAGE correlation");
+  } catch (const std::exception& ex) {
+    return bad(std::string("malformed MESSAGE sender: ") + ex.what());
+  }
+  if (f[4].type != msgpack::type::POSITIVE_INTEGER) return bad("malformed MESSAGE correlation");
+  try {
     m.envelope.reset(type->decode(f[5], from));
     m.envelope->correlation = f[4].via.u64;
   } catch (const std::exception& ex) {
-    return decode_error{"body does not decode as '" + std::string(type->name) + "': " + ex.what()};
+    return decode_error{"body does not decode as '" + std::string(type->name) + "': " + ex.what(), false};
   }
   return m;
 }

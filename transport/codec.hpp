@@ -68,6 +68,10 @@ class frame_reader {
 /// Why a frame was refused.
 struct decode_error {
   std::string what;
+  /// The frame itself is ill-formed (wrong number of elements, a field of the wrong shape), as
+  /// opposed to a well-formed frame naming a type this node cannot use, or a body that does not
+  /// convert to its type (an unknown type, counted as such).
+  bool malformed = true;
 };
 
 /// The kind of a frame, or an error if it is not an array starting with a known kind.
@@ -99,8 +103,9 @@ struct inbound_message {
   std::string to_name;    ///< target name when addressed by name
 };
 
-/// Decodes a message frame into an envelope. Errors: malformed frame, unknown type (by id or
-/// name), a local-only type, or a body that does not decode as its type.
+/// Decodes a message frame into an envelope. Errors: a malformed frame (wrong arity; a type,
+/// target, sender or correlation field of the wrong shape), or, with `malformed` false, an
+/// unknown type (by id or name), a local-only type, or a body that does not decode as its type.
 std::variant<inbound_message, decode_error> decode_message(const msgpack::object& frame, const type_table& types);
 
 }  // namespace troupe::transport

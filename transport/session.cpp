@@ -415,10 +415,7 @@ void session_engine::on_accepted_bytes(const std::string& from, std::string_view
       }
       case frame_kind::type_def: {
         auto t = a.types.define(*f);
-        if (auto* e = std::get_if<decode_error>(&t)) {
-          stats_.unknown_types.fetch_add(1);
-          limited("unknown message type", a.peer->node, now, [&] { log()->warn("from '{}': {}", a.peer->name, e->what); });
-        }
+        if (auto* e = std::get_if<decode_error>(&t)) dropped_frame(a, *e, now);
         break;
       }
       case frame_kind::message: on_message(a, *f, now); break;
@@ -596,13 +593,22 @@ bool session_engine::welcome(accepted& a, peer_state& p, time_point now) {
   return true;
 }
 
+/// A TYPE or MESSAGE frame this node cannot use is dropped and the connection kept (§12): an
+/// unknown type, or a body that does not convert, is counted as an unknown type; a frame that is
+/// ill-formed itself (wrong arity, a bad pid in `to` or `from`) as a malformed frame.
+void session_engine::dropped_frame(const accepted& a, const decode_error& e, time_point now) {
+  if (e.malformed) {
+    stats_.malformed_frames.fetch_add(1);
+    limited("malformed frame", a.peer->node, now, [&] { log()->warn("malformed frame from '{}': {}; dropped it, connection kept", a.peer->name, e.what); });
+  } else {
+    stats_.unknown_types.fetch_add(1);
+    limited("unknown message type", a.peer->node, now, [&] { log()->warn("from '{}': {}; dropped", a.peer->name, e.what); });
+  }
+}
+
 void session_engine::on_message(accepted& a, const msgpack::object& f, time_point now) {
   auto decoded = decode_message(f, a.types);
-  if (auto* e = std::get_if<decode_error>(&decoded)) {
-    stats_.unknown_types.fetch_add(1);
-    limited("unknown message type", a.peer->node, now, [&] { log()->warn("dropped a message from '{}': {}", a.peer->name, e->what); });
-    return;
-  }
+  if (auto* e = std::get_if<decode_error>(&decoded)) return dropped_frame(a, *e, now);
   auto& m = std::get<inbound_message>(decoded);
   const pid& from = m.envelope->from;
   if (!from.is_null() && (from.node != a.peer->node || from.creation != a.hello.creation)) {

@@ -184,6 +184,7 @@ class session_engine {
   bool on_auth(accepted& a, const msgpack::object& f, time_point now);
   bool welcome(accepted& a, peer_state& p, time_point now);
   void on_message(accepted& a, const msgpack::object& f, time_point now);
+  void dropped_frame(const accepted& a, const decode_error& e, time_point now);
   void reject(const std::string& to, const std::string& reason);
   void not_authenticated(const std::string& from, time_point now);
   void malformed(const std::string& from, const std::string& what, time_point now);

@@ -85,7 +85,8 @@ simulated_network::counters simulated_network::stats() const noexcept {
   c.rejected = rejected_;
   c.peers_lost = protocol_stats_.peers_lost.load();
   c.dropped_on_loss = protocol_stats_.dropped_on_loss.load();
-  c.undecodable = protocol_stats_.unknown_types.load() + protocol_stats_.protocol_violations.load();
+  c.undecodable = protocol_stats_.unknown_types.load() + protocol_stats_.protocol_violations.load() +
+                  protocol_stats_.malformed_frames.load();
   return c;
 }
 

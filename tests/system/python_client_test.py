@@ -208,6 +208,43 @@ class RawHandshakeTest(unittest.TestCase):
         self.assertEqual(self.exchange([troupe_client.HELLO, 1, "x"]), [[troupe_client.REJECT, "malformed frame"]])
 
 
+class ClientServerHalfTest(unittest.TestCase):
+    """The client's own ROUTER, as a node's DEALER sees it (no node needed)."""
+
+    cookie = "py-half-" + secrets.token_hex(8)
+
+    def test_a_hello_with_dropped_session_and_flagged_heartbeats_are_accepted(self):
+        c = TroupeClient("~py-half", self.cookie)
+        self.addCleanup(c.close)
+        ctx = zmq.Context()
+        self.addCleanup(ctx.term)
+        dealer = ctx.socket(zmq.DEALER)
+        self.addCleanup(dealer.close, 0)
+        dealer.connect(c.address)
+
+        def exchange(*frames):
+            dealer.send(b"".join(troupe_client.pack(f) for f in frames))
+            if not dealer.poll(10_000):
+                self.fail("the client did not answer")
+            return troupe_client.unpack_frames(dealer.recv())
+
+        # A node that lost this client redials it with a 7-element HELLO (PROTOCOL.md §4).
+        nonce = secrets.token_bytes(32)
+        (challenge,) = exchange([troupe_client.HELLO, 1, "n1", 88, "", nonce, secrets.token_bytes(32)])
+        self.assertEqual(challenge[:4], [troupe_client.CHALLENGE, 1, "~py-half", c.creation])
+        self.assertEqual(challenge[5], troupe_client.server_proof(self.cookie.encode(), nonce, challenge[4]))
+        proof = troupe_client.client_proof(self.cookie.encode(), nonce, challenge[4])
+        self.assertEqual(exchange([troupe_client.AUTH, proof]), [[troupe_client.WELCOME]])
+        # Watch flags and later elements on HEARTBEAT are plain heartbeats (§3): the session stays,
+        # so the message behind them is delivered.
+        dealer.send(b"".join(troupe_client.pack(f) for f in (
+            [troupe_client.HEARTBEAT, True], [troupe_client.HEARTBEAT, False, "later"],
+            [troupe_client.MESSAGE, "troupe.text", c.pid, None, 0, ["after the flags"]])))
+        m = c.receive(timeout=10)
+        self.assertIsNotNone(m)
+        self.assertEqual((m.type, m.body), ("troupe.text", ["after the flags"]))
+
+
 class CurveClientTest(unittest.TestCase):
     cookie = "py-curve-" + secrets.token_hex(8)
 

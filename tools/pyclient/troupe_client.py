@@ -5,10 +5,10 @@ It joins a cluster as a node that hosts no processes of its own except one pseud
 ``pid``), so it can send to a named process on a node and call it::
 
     from troupe_client import TroupeClient
-    with TroupeClient("py-client", cookie="secret") as c:
-        c.connect("tcp://127.0.0.1:7101")
-        reply = c.call("echo", "test.text", ["hello"], timeout=5.0)
-        print(reply.type, reply.body)          # test.text ['HELLO']
+    with TroupeClient("~py-client", cookie="secret") as c:   # "~": a hidden node, not a member
+        c.connect("tcp://127.0.0.1:7101")                     # a stock troupe-node
+        reply = c.call("troupe.admin", "troupe.admin.ping", [], timeout=5.0)
+        print(reply.type, reply.body)          # troupe.admin.pong ['n1', <its creation>]
 
 Why it listens: a node sends everything it has for us -- replies included -- on a DEALER of its
 own connected to the address we advertise in HELLO, never back on our DEALER. So the client binds
@@ -478,9 +478,11 @@ class TroupeClient:
                 return
 
     def _on_hello(self, rid: bytes, f: list) -> None:
-        if len(f) != 6 or not isinstance(f[5], bytes) or len(f[5]) != NONCE_BYTES:
+        # 6 elements, or 7 when the node redials us after a loss: the 7th (dropped_session) names
+        # our DEALER session it forgot, which its REJECT "not authenticated" will tell us anyway.
+        if len(f) not in (6, 7) or not isinstance(f[5], bytes) or len(f[5]) != NONCE_BYTES:
             return self._reject(rid, "malformed frame")
-        _, version, node, creation, _listen, client_nonce = f
+        _, version, node, creation, _listen, client_nonce = f[:6]
         if version != PROTOCOL_VERSION:
             return self._reject(rid, f"version {PROTOCOL_VERSION} required")
         s = _Inbound(rid, node, creation, client_nonce, secrets.token_bytes(NONCE_BYTES))

@@ -11,7 +11,8 @@
 ///   `chaos.seq{epoch, n}` with n = 1, 2, 3… every interval. A `noconnection` DOWN starts a new
 ///   epoch and a new monitor; any other DOWN means the target is gone and it stops sending.
 /// - `chaos.flooder` (args `[target pid, messages per tick, bytes per message, tick ms]`):
-///   sends blobs as fast as told, with no flow control, to load a slow or paused receiver.
+///   sends blobs as fast as told, with no flow control of its own, to load a slow or paused
+///   receiver (the runtime's flow control suspends it while the receiver's node is busy).
 /// - `chaos.singleton` (args: its child id, a string): a global child that logs when it starts and
 ///   stops, so a checker can prove it never ran twice; also answers the counter messages.
 ///

@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "tests/support/test_messages.hpp"
 #include "troupe/transport/handshake.hpp"
@@ -352,6 +354,117 @@ TEST(SessionEngineTest, HeartbeatsGoOutOnAnIdleChannelAndTheirLossLosesThePeer) 
   EXPECT_TRUE(dropped[0].end_watches);
   EXPECT_EQ(b.stats.detections.load(), 1u);
   EXPECT_LE(b.stats.detection_ms_last.load(), 1500u);
+}
+
+/// a's raw frames `[8, type, to, from, 0, body]` plus `extra` trailing elements, on a's channel to b.
+std::string raw_message(const std::string& type, const pid& to, const std::function<void(msgpack::packer<msgpack::sbuffer>&)>& from,
+                        int extra = 0) {
+  msgpack::sbuffer buf;
+  msgpack::packer<msgpack::sbuffer> pk(buf);
+  pk.pack_array(6 + extra);
+  pk.pack(std::uint8_t(frame_kind::message));
+  pk.pack(type);
+  pk.pack(to);
+  from(pk);
+  pk.pack(0);
+  pk.pack_array(1);
+  pk.pack(std::string("hi"));
+  for (int i = 0; i < extra; ++i) pk.pack_nil();
+  return bytes_of(buf);
+}
+
+// PROTOCOL.md §12: a TYPE or MESSAGE frame a node cannot use costs that frame only. One that is
+// ill-formed itself (wrong arity, a `from` or `to` that is no pid) counts as a malformed frame —
+// not as a body that does not decode — and one of an unknown type as an unknown type.
+TEST(SessionEngineTest, AnIllFormedMessageIsDroppedAsMalformedAndTheConnectionKept) {
+  node a("a", 1), b("b", 2);
+  pump net{&a, &b};
+  a.engine->connect("b", net.now);
+  net.run();
+  ASSERT_TRUE(a.up_with("b"));
+  const conn_id conn = for_peer<action::up>(a, "b")[0].conn;
+  const pid to{intern_node("b"), 2, 9};
+  auto nil = [](auto& pk) { pk.pack_nil(); };
+  auto send = [&](const std::string& bytes) {
+    net.carry(a, action::send{conn, bytes});
+    net.run();
+  };
+  send(raw_message("test.text", to, nil, 1));                               // 7 elements
+  send(raw_message("test.text", to, [](auto& pk) { pk.pack(42); }));      // from: an int
+  send(raw_message("test.text", to, [](auto& pk) {                        // from: a pid of 2 elements
+    msgpack::sbuffer body;
+    msgpack::pack(body, std::make_tuple(std::string("a"), 1));
+    pk.pack_ext(body.size(), pid_ext_type);
+    pk.pack_ext_body(body.data(), body.size());
+  }));
+  {
+    msgpack::sbuffer bad_type;  // [7, "one"]: a TYPE frame of 2 elements
+    msgpack::packer<msgpack::sbuffer> pk(bad_type);
+    pk.pack_array(2);
+    pk.pack(std::uint8_t(frame_kind::type_def));
+    pk.pack(std::string("one"));
+    send(bytes_of(bad_type));
+  }
+  EXPECT_EQ(b.stats.malformed_frames.load(), 4u);
+  EXPECT_EQ(b.stats.unknown_types.load(), 0u) << "a bad sender is not a body that does not decode";
+  send(raw_message("test.nobody_knows_this", to, nil));
+  EXPECT_EQ(b.stats.unknown_types.load(), 1u);
+  EXPECT_EQ(b.stats.malformed_frames.load(), 4u);
+  // The connection is kept: no REJECT, still up both ways, and the next good message arrives.
+  EXPECT_TRUE(reject_reasons(b.all<action::reply>()).empty());
+  EXPECT_TRUE(b.up_with("a"));
+  EXPECT_TRUE(a.up_with("b"));
+  send(raw_message("test.text", to, [](auto& pk) { pk.pack(pid{intern_node("a"), 1, 3}); }));
+  std::vector<const action::deliver*> delivered;
+  for (auto& x : b.seen)
+    if (auto* d = std::get_if<action::deliver>(&x)) delivered.push_back(d);
+  ASSERT_EQ(delivered.size(), 1u);
+  EXPECT_EQ(payload<test::text>(*delivered[0]->message.envelope).value, "hi");
+}
+
+// PROTOCOL.md §13: a HEARTBEAT is read whatever its elements (one that is not [6] or [6, bool]
+// is a plain heartbeat); a frame of an unknown kind, or a LOST of the wrong arity, costs the
+// connection.
+TEST(SessionEngineTest, AnyHeartbeatIsReadButAnUnknownKindOrABadLostCostsTheConnection) {
+  for (int variant = 0; variant < 3; ++variant) {
+    SCOPED_TRACE(variant);
+    node a("a", 1), b("b", 2);
+    pump net{&a, &b};
+    a.engine->connect("b", net.now);
+    net.run();
+    ASSERT_TRUE(b.up_with("a"));
+    const conn_id conn = for_peer<action::up>(a, "b")[0].conn;
+    msgpack::sbuffer hb;  // [6, true, "later"], [6, "yes"]
+    msgpack::packer<msgpack::sbuffer> hpk(hb);
+    hpk.pack_array(3);
+    hpk.pack(std::uint8_t(frame_kind::heartbeat));
+    hpk.pack(true);
+    hpk.pack(std::string("later"));
+    hpk.pack_array(2);
+    hpk.pack(std::uint8_t(frame_kind::heartbeat));
+    hpk.pack(std::string("yes"));
+    net.carry(a, action::send{conn, bytes_of(hb)});
+    net.run();
+    EXPECT_TRUE(b.up_with("a"));
+    EXPECT_EQ(b.stats.malformed_frames.load(), 0u);
+    if (variant == 0) continue;
+    msgpack::sbuffer bad;
+    msgpack::packer<msgpack::sbuffer> pk(bad);
+    if (variant == 1) {
+      pk.pack_array(1);
+      pk.pack(11);  // a kind this version does not know
+    } else {
+      pk.pack_array(3);  // LOST without silent_ms
+      pk.pack(std::uint8_t(frame_kind::lost));
+      pk.pack(std::string("c"));
+      pk.pack(5);
+    }
+    net.carry(a, action::send{conn, bytes_of(bad)});
+    net.run();
+    EXPECT_EQ(b.stats.malformed_frames.load(), 1u);
+    EXPECT_EQ(reject_reasons(b.all<action::reply>()), std::vector<std::string>{"malformed frame"});
+    EXPECT_FALSE(b.up_with("a"));
+  }
 }
 
 /// a and b are up; a second process named "b" (creation 9) proves the cookie to a.
