@@ -11,7 +11,7 @@
 ///
 /// One name, one node: a server refuses a client that claims the name of a member it still hears
 /// from (another creation while the member is up), with a REJECT whose reason
-/// `name_in_use_reason` builds; the refused node stops (docs/PROTOCOL.md §4, "Duplicate names").
+/// `name_in_use_reason` builds; the refused node stops (docs/PROTOCOL.md §4.1, "One name, one node").
 
 #include <string>
 #include <string_view>

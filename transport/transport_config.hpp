@@ -58,7 +58,8 @@ struct transport_config {
   /// peer, the peer is busy. A process that sends to a busy peer is suspended after the message
   /// it is handling, until the queue is back under half of this; a plain thread waits (up to
   /// `send_block_timeout`) before it adds to a busy queue. Nothing is refused on a live
-  /// connection that drains; the queue's memory stays near this bound (docs/PROTOCOL.md §14).
+  /// connection that drains; the queue's memory stays near this bound (docs/runtime.md, "Sending
+  /// to a busy node").
   std::size_t busy_bytes = 8 * 1024 * 1024;
   /// How long a plain (non-process) thread waits for a busy peer before its message is refused
   /// (a dead letter, counted in `send_timeouts` and `dropped_overload`).
