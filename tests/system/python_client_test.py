@@ -213,7 +213,7 @@ class ClientServerHalfTest(unittest.TestCase):
 
     cookie = "py-half-" + secrets.token_hex(8)
 
-    def test_a_hello_with_dropped_session_and_flagged_heartbeats_are_accepted(self):
+    def test_a_hello_with_dropped_session_flagged_heartbeats_and_service_syncs_are_accepted(self):
         c = TroupeClient("~py-half", self.cookie)
         self.addCleanup(c.close)
         ctx = zmq.Context()
@@ -236,9 +236,11 @@ class ClientServerHalfTest(unittest.TestCase):
         proof = troupe_client.client_proof(self.cookie.encode(), nonce, challenge[4])
         self.assertEqual(exchange([troupe_client.AUTH, proof]), [[troupe_client.WELCOME]])
         # Watch flags and later elements on HEARTBEAT are plain heartbeats (§3): the session stays,
-        # so the message behind them is delivered.
+        # so the message behind them is delivered. A message to a registered name (a stock node's
+        # services sync to every peer, §5.1) is not the client's: receive() skips it.
         dealer.send(b"".join(troupe_client.pack(f) for f in (
             [troupe_client.HEARTBEAT, True], [troupe_client.HEARTBEAT, False, "later"],
+            [troupe_client.MESSAGE, "troupe.global.sync", "troupe.global_registry", None, 0, [[], False]],
             [troupe_client.MESSAGE, "troupe.text", c.pid, None, 0, ["after the flags"]])))
         m = c.receive(timeout=10)
         self.assertIsNotNone(m)

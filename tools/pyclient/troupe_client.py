@@ -536,6 +536,8 @@ class TroupeClient:
                     self._pending[ref] = m
                     self._cond.notify_all()
                 return  # a reply to a call that already ended is dropped
+            if isinstance(to, str):
+                return  # to a registered name: we have none (a node's services sync to every peer)
             self._inbox.append(m)
             self._cond.notify_all()
 
