@@ -143,6 +143,11 @@ void session_engine::heard(peer_state& p, time_point now) {
 void session_engine::restarted(peer_state& p, time_point now) {
   if (p.up) return lose(p, "restarted", now);
   if (p.creation == 0) return;  // never heard of before
+  // What the old incarnation said of the watch flag (on its channel to this node, which can be
+  // up while ours is not) is not what the new one speaks: an older release would otherwise get
+  // no heartbeats from here and could be reported LOST. It declares itself again.
+  if (p.speaks_watch) ring_dirty_ = true;
+  p.watches_me = p.speaks_watch = false;
   actions_.emplace_back(action::dropped{p.name, p.creation, "restarted", p.address, false, true});
 }
 
