@@ -4,7 +4,7 @@
 
 namespace troupe {
 
-std::unique_ptr<cluster_services> start_cluster_services(node& n, cluster_services_options options_in) {
+std::unique_ptr<cluster_services> start_cluster_services(cluster_node& n, cluster_services_options options_in) {
   auto s = std::make_unique<cluster_services>();
   s->names = start_global_registry(n.system(), n.network());
   s->groups = start_process_groups(n.system(), n.network());

@@ -1,12 +1,12 @@
 #pragma once
 /// @file
-/// `cluster_services`: what a full cluster node runs on top of `troupe::node` — global names,
+/// `cluster_services`: what a full cluster node runs on top of `troupe::cluster_node` — global names,
 /// process groups, the global supervisor (its children's names go to the global registry), and
 /// the admin process troupectl talks to, wired together. The wiring lives here, with the node
 /// entry point (node_app.hpp), at the top of the dependency chain
 /// (node <- transport <- cluster <- registry <- ops <- app): no lower layer includes a higher one.
 /// ```
-/// auto n = troupe::node::start(config);
+/// auto n = troupe::cluster_node::start(config);
 /// auto services = troupe::start_cluster_services(**n);
 /// services->names->register_name("db", pid);
 /// ```
@@ -15,7 +15,7 @@
 #include <memory>
 
 #include "troupe/cluster/global_supervisor.hpp"
-#include "troupe/cluster/node.hpp"
+#include "troupe/cluster/cluster_node.hpp"
 #include "troupe/registry/global_registry.hpp"
 #include "troupe/registry/process_groups.hpp"
 
@@ -39,6 +39,6 @@ struct cluster_services_options {
 /// Starts the global registry, the process groups, the global supervisor and the admin process
 /// of `n`. Stop the node first (its admin process reads the registry and the groups), then
 /// destroy the result.
-std::unique_ptr<cluster_services> start_cluster_services(node& n, cluster_services_options options = {});
+std::unique_ptr<cluster_services> start_cluster_services(cluster_node& n, cluster_services_options options = {});
 
 }  // namespace troupe

@@ -11,7 +11,7 @@
 #include "troupe/app/listen_check.hpp"
 #include "troupe/app/node_flags.hpp"
 #include "troupe/ops/management_endpoint.hpp"
-#include "troupe/cluster/node.hpp"
+#include "troupe/cluster/cluster_node.hpp"
 #include "troupe/node/log.hpp"
 #include "troupe/app/cluster_services.hpp"
 
@@ -124,7 +124,7 @@ int node_app::impl::serve(app::node_flags flags) {
     fatal->set(why);
     ::kill(::getpid(), SIGTERM);
   };
-  auto n = node::start(flags.config);
+  auto n = cluster_node::start(flags.config);
   if (!n) {
     say(n.error().message());
     return 1;

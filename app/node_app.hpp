@@ -35,12 +35,12 @@
 
 namespace troupe {
 
-class node;
+class cluster_node;
 struct cluster_services;
 
 /// Runs once the node and its cluster services are up, before the ready line is printed: the
 /// place to spawn the program's own long-lived processes or start global children.
-using node_start_hook = std::function<void(node& n, cluster_services& services)>;
+using node_start_hook = std::function<void(cluster_node& n, cluster_services& services)>;
 
 class node_app {
  public:

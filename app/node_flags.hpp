@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "troupe/cluster/node.hpp"
+#include "troupe/cluster/cluster_node.hpp"
 
 namespace troupe::app {
 

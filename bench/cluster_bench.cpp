@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "bench/report.hpp"
-#include "troupe/cluster/node.hpp"
+#include "troupe/cluster/cluster_node.hpp"
 #include "tests/support/child_process.hpp"
 
 namespace {
@@ -37,7 +37,7 @@ transport::transport_config profile(bool fast) {
 }
 
 /// One run: start a victim process, connect two survivors, signal it, time until both lose it.
-std::optional<double> detection_run(const std::vector<std::unique_ptr<node>>& survivors, bool fast, int sig, int run) {
+std::optional<double> detection_run(const std::vector<std::unique_ptr<cluster_node>>& survivors, bool fast, int sig, int run) {
   std::string name = "victim-" + std::to_string(::getpid()) + "-" + std::to_string(run) + (fast ? "f" : "d") + std::to_string(sig);
   test::child_process victim({TROUPE_NODE_BINARY, "--name", name, "--listen", "tcp://127.0.0.1:*", "--seeds",
                               survivors[0]->address(), "--cookie", "bench", "--profile", fast ? "aggressive" : "default",
@@ -77,14 +77,14 @@ std::optional<double> detection_run(const std::vector<std::unique_ptr<node>>& su
 
 void detection(bool fast, int sig, int runs) {
   // Handlers registered by earlier runs stay, but ignore other names; fresh survivors per figure.
-  std::vector<std::unique_ptr<node>> survivors;
+  std::vector<std::unique_ptr<cluster_node>> survivors;
   for (int i = 0; i < 2; ++i) {
     node_config cfg{.name = "survivor" + std::to_string(i) + "-" + std::to_string(::getpid()) + (fast ? "f" : "d") +
                             std::to_string(sig),
                     .threads = 1};
     cfg.transport = profile(fast);
     if (i > 0) cfg.seeds = {survivors[0]->address()};
-    survivors.push_back(std::move(*node::start(cfg)));
+    survivors.push_back(std::move(*cluster_node::start(cfg)));
   }
   std::vector<double> ms;
   for (int r = 0; r < runs; ++r)
@@ -97,12 +97,12 @@ void detection(bool fast, int sig, int runs) {
 }
 
 void idle_traffic(std::size_t n) {
-  std::vector<std::unique_ptr<node>> nodes;
+  std::vector<std::unique_ptr<cluster_node>> nodes;
   for (std::size_t i = 0; i < n; ++i) {
     node_config cfg{.name = "idle" + std::to_string(n) + "-" + std::to_string(i), .threads = 1};
     cfg.transport = profile(false);
     if (i > 0) cfg.seeds = {nodes[0]->address()};
-    nodes.push_back(std::move(*node::start(cfg)));
+    nodes.push_back(std::move(*cluster_node::start(cfg)));
   }
   auto deadline = clock_type::now() + 30s;
   for (auto& nd : nodes)

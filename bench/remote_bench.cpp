@@ -20,7 +20,7 @@
 #include <zmq.hpp>
 
 #include "bench/report.hpp"
-#include "troupe/cluster/node.hpp"
+#include "troupe/cluster/cluster_node.hpp"
 #include "troupe/node/actor_factory.hpp"
 #include "troupe/node/call.hpp"
 #include "troupe/node/scoped_actor.hpp"
@@ -105,7 +105,7 @@ void register_types() {
   register_types();
   node_config cfg{.name = "bench-server", .threads = 1};
   cfg.transport.cookie = "bench";
-  auto n = node::start(cfg);
+  auto n = cluster_node::start(cfg);
   zmq::context_t ctx(1);
   zmq::socket_t counter(ctx, zmq::socket_type::router), echo(ctx, zmq::socket_type::router);
   counter.bind("tcp://127.0.0.1:*");
@@ -201,13 +201,13 @@ class source final : public actor {
 };
 
 /// Senders suspended so far on the client's peers (flow control), summed.
-std::uint64_t suspensions(node& client) {
+std::uint64_t suspensions(cluster_node& client) {
   std::uint64_t n = 0;
   for (auto& p : client.net().peers()) n += p.suspensions;
   return n;
 }
 
-double troupe_send_rate(node& client, const pid& sink_pid, std::size_t size, std::uint64_t n) {
+double troupe_send_rate(cluster_node& client, const pid& sink_pid, std::size_t size, std::uint64_t n) {
   scoped_actor self(client.system());
   self->send(sink_pid, count_to{n, self.self()});
   pid src = client.system().spawn<source>(sink_pid, n, size);
@@ -242,7 +242,7 @@ double troupe_send_rate(node& client, const pid& sink_pid, std::size_t size, std
   return rate;
 }
 
-std::vector<double> troupe_calls(node& client, const pid& echo_pid, std::uint64_t rounds) {
+std::vector<double> troupe_calls(cluster_node& client, const pid& echo_pid, std::uint64_t rounds) {
   scoped_actor self(client.system());
   pid report = self.self();
   auto samples = std::make_shared<std::vector<double>>();
@@ -298,7 +298,7 @@ int main() {
   node_config cfg{.name = "bench-client"};
   cfg.transport.cookie = "bench";
   cfg.seeds = {node_address};
-  auto client = node::start(cfg);
+  auto client = cluster_node::start(cfg);
   if (!client || !(*client)->net().wait_connected("bench-server", 10s)) {
     std::fprintf(stderr, "could not connect to the server process\n");
     ::kill(child, SIGKILL);

@@ -4,7 +4,7 @@
 /// going down, removed; global children started, moved (from → to), restarted, failed,
 /// waiting; quorum lost and regained. Each entry has a UTC time and a sequence number.
 ///
-/// Every node keeps its own (the node owns it, `node::events()`): the membership process and
+/// Every node keeps its own (the node owns it, `cluster_node::events()`): the membership process and
 /// the global supervisor write to it, the admin process reads it for `troupectl events`, the
 /// management endpoint's /events and the live page's timeline. It is bounded (the oldest
 /// entries go first) and cheap: an event is a few short strings under a mutex, and events are

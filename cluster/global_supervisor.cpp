@@ -4,7 +4,7 @@
 
 #include "troupe/cluster/global_snapshot.hpp"
 #include "troupe/cluster/global_supervisor_server.hpp"
-#include "troupe/cluster/node.hpp"
+#include "troupe/cluster/cluster_node.hpp"
 #include "troupe/node/actor_factory.hpp"
 
 namespace troupe {
@@ -24,7 +24,7 @@ std::string listed(const std::set<std::string>& names) {
 
 }  // namespace
 
-global_supervisor::global_supervisor(node& n, global_supervisor_options options)
+global_supervisor::global_supervisor(cluster_node& n, global_supervisor_options options)
     : node_(n), shared_(std::make_shared<gs::shared_state>(n.system().clock())) {
   server_ = n.system().spawn<gs::server>(n, std::move(options), shared_);
 }
@@ -120,7 +120,7 @@ void save_global_snapshot(actor& self, std::vector<char> state, std::string_view
   if (auto server = self.system().whereis(std::string(server_name))) self.send(*server, global_snapshot{std::move(state)});
 }
 
-std::unique_ptr<global_supervisor> start_global_supervisor(node& n, global_supervisor_options options) {
+std::unique_ptr<global_supervisor> start_global_supervisor(cluster_node& n, global_supervisor_options options) {
   return std::make_unique<global_supervisor>(n, std::move(options));
 }
 

@@ -121,7 +121,7 @@
 
 namespace troupe {
 
-class node;
+class cluster_node;
 
 /// A child of the global supervisor.
 struct global_child_spec {
@@ -197,7 +197,7 @@ struct shared_state;
 
 class global_supervisor {
  public:
-  global_supervisor(node& n, global_supervisor_options options = {});
+  global_supervisor(cluster_node& n, global_supervisor_options options = {});
   /// Stops this node's server, which stops the children it runs here (they move elsewhere).
   ~global_supervisor();
   global_supervisor(const global_supervisor&) = delete;
@@ -229,12 +229,12 @@ class global_supervisor {
   [[nodiscard]] pid server() const noexcept { return server_; }
 
  private:
-  node& node_;
+  cluster_node& node_;
   std::shared_ptr<gs::shared_state> shared_;
   pid server_;
 };
 
 /// Starts the global supervisor of a node.
-[[nodiscard]] std::unique_ptr<global_supervisor> start_global_supervisor(node& n, global_supervisor_options options = {});
+[[nodiscard]] std::unique_ptr<global_supervisor> start_global_supervisor(cluster_node& n, global_supervisor_options options = {});
 
 }  // namespace troupe

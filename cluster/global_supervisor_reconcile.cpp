@@ -6,7 +6,7 @@
 
 #include "troupe/cluster/global_supervisor_server.hpp"
 #include "troupe/cluster/membership.hpp"
-#include "troupe/cluster/node.hpp"
+#include "troupe/cluster/cluster_node.hpp"
 #include "troupe/node/log.hpp"
 
 namespace troupe::gs {

@@ -4,7 +4,7 @@
 
 #include "troupe/cluster/global_snapshot.hpp"
 #include "troupe/cluster/membership.hpp"
-#include "troupe/cluster/node.hpp"
+#include "troupe/cluster/cluster_node.hpp"
 #include "troupe/node/actor_factory.hpp"
 #include "troupe/node/log.hpp"
 #include "troupe/transport/phi_detector.hpp"
@@ -24,7 +24,7 @@ duration default_takeover_grace(const transport::transport_config& c) {
   return std::max(c.peer_timeout - transport::phi_detector::earliest_loss(c.detector) + slack, slack);
 }
 
-server::server(node& n, global_supervisor_options options, std::shared_ptr<shared_state> shared)
+server::server(cluster_node& n, global_supervisor_options options, std::shared_ptr<shared_state> shared)
     : node_(n),
       options_(with_defaults(std::move(options))),
       shared_(std::move(shared)),

@@ -36,7 +36,7 @@ duration default_takeover_grace(const transport::transport_config& c);
 
 class server final : public actor {
  public:
-  server(node& n, global_supervisor_options options, std::shared_ptr<shared_state> shared);
+  server(cluster_node& n, global_supervisor_options options, std::shared_ptr<shared_state> shared);
 
  protected:
   behavior make_behavior() override;
@@ -87,7 +87,7 @@ class server final : public actor {
   void replicate_snapshots();
   void publish();
 
-  node& node_;
+  cluster_node& node_;
   global_supervisor_options options_;
   std::shared_ptr<shared_state> shared_;
   std::string me_;

@@ -1,13 +1,14 @@
 # The public API: the headers installed under <prefix>/include/troupe/. It is the closure of
 # what a user includes (the umbrella troupe/troupe.hpp, the behaviours, node, global supervisor,
 # registries, node_app) over their includes, plus the forwarding headers of paths deprecated in
-# 0.2 (cluster/management_endpoint.hpp, registry/cluster_services.hpp, registry/global_clock.hpp,
+# 0.2 (cluster/management_endpoint.hpp, cluster/node.hpp, registry/cluster_services.hpp, registry/global_clock.hpp,
 # node/behavior.hpp);
 # everything else in the modules is internal and may change. tests/package/ compiles each installed header on its own, so a header missing here
 # fails CI. Paths are relative to the source root.
 set(TROUPE_PUBLIC_HEADERS
   app/cluster_services.hpp
   app/node_app.hpp
+  cluster/cluster_node.hpp
   cluster/event_timeline.hpp
   cluster/global_clock.hpp
   cluster/global_snapshot.hpp

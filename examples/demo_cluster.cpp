@@ -63,7 +63,7 @@ result<std::unique_ptr<cluster>> cluster::join(const std::string& program, clust
   cfg.transport.advertise = opts.advertise;
   cfg.transport.cookie = opts.cookie;
   cfg.seeds = opts.nodes;
-  auto n = node::start(cfg);
+  auto n = cluster_node::start(cfg);
   if (!n) return std::unexpected(n.error());
   c->node_ = std::move(*n);
   c->self_ = std::make_unique<scoped_actor>(c->node_->system());

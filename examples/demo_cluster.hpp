@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "troupe/cluster/node.hpp"
+#include "troupe/cluster/cluster_node.hpp"
 #include "troupe/node/call.hpp"
 #include "troupe/node/scoped_actor.hpp"
 #include "troupe/node/spawner.hpp"
@@ -90,7 +90,7 @@ class cluster {
                                       duration timeout);
 
   cluster_options opts_;
-  std::unique_ptr<node> node_;
+  std::unique_ptr<cluster_node> node_;
   std::unique_ptr<scoped_actor> self_;
   std::unique_ptr<global_registry> names_;
   std::unique_ptr<process_groups> groups_;

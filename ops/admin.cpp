@@ -7,7 +7,7 @@
 #include "troupe/cluster/global_snapshot.hpp"
 #include "troupe/cluster/global_supervisor.hpp"
 #include "troupe/cluster/membership.hpp"
-#include "troupe/cluster/node.hpp"
+#include "troupe/cluster/cluster_node.hpp"
 #include "troupe/node/call.hpp"
 #include "troupe/node/log.hpp"
 #include "troupe/registry/global_registry.hpp"
@@ -50,7 +50,7 @@ admin_call_reply to_call_reply(const envelope* reply, const error* why) {
 
 class admin final : public actor {
  public:
-  admin(node& n, admin_options options) : node_(n), options_(std::move(options)) {}
+  admin(cluster_node& n, admin_options options) : node_(n), options_(std::move(options)) {}
 
  protected:
   behavior make_behavior() override {
@@ -250,7 +250,7 @@ class admin final : public actor {
     return {};
   }
 
-  node& node_;
+  cluster_node& node_;
   admin_options options_;
 };
 
@@ -263,7 +263,7 @@ exit_reason parse_exit_reason(const std::string& text) {
   return exit_reason::error(text);
 }
 
-pid start_admin(node& n, admin_options options) {
+pid start_admin(cluster_node& n, admin_options options) {
   auto& sys = n.system();
   if (auto existing = sys.whereis(admin_process_name)) return *existing;
   pid p = sys.spawn<admin>(n, std::move(options));

@@ -30,7 +30,7 @@
 
 namespace troupe {
 
-class node;
+class cluster_node;
 class global_supervisor;
 class global_registry;
 class process_groups;
@@ -54,7 +54,7 @@ inline constexpr const char* admin_process_name = "troupe.admin";
 
 /// Starts the admin process of `n` (which must outlive it) and registers it as "troupe.admin".
 /// If one is registered already, returns it.
-pid start_admin(node& n, admin_options options = {});
+pid start_admin(cluster_node& n, admin_options options = {});
 
 /// Parses an exit reason as troupectl writes it: kill, normal, shutdown, else error(text).
 exit_reason parse_exit_reason(const std::string& text);

@@ -2,12 +2,12 @@
 
 #include <map>
 
-#include "troupe/cluster/node.hpp"
+#include "troupe/cluster/cluster_node.hpp"
 #include "troupe/node/log.hpp"
 
 namespace troupe {
 
-admin_caller::admin_caller(node& n, const std::string& name) : node_(n), self_(n.system()) {
+admin_caller::admin_caller(cluster_node& n, const std::string& name) : node_(n), self_(n.system()) {
   if (name.empty() || !self_.self()) return;
   if (auto r = n.system().register_name(name, self_.self()); !r)
     log()->warn("management endpoint: cannot name its process '{}': {}", name, r.error().message());

@@ -17,12 +17,12 @@
 
 namespace troupe {
 
-class node;
+class cluster_node;
 
 class admin_caller {
  public:
   /// `name`: the local name of its process (e.g. "troupe.http.0"); empty: unnamed.
-  admin_caller(node& n, const std::string& name);
+  admin_caller(cluster_node& n, const std::string& name);
   admin_caller(const admin_caller&) = delete;
   admin_caller& operator=(const admin_caller&) = delete;
 
@@ -60,7 +60,7 @@ class admin_caller {
   bool send_to_admin(const std::string& member, envelope_ptr e);
   void drop_stale_replies();
 
-  node& node_;
+  cluster_node& node_;
   std::mutex mutex_;
   scoped_actor self_;
 };

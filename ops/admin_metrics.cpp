@@ -5,7 +5,7 @@
 
 #include "troupe/ops/admin_reply_json.hpp"
 #include "troupe/cluster/global_supervisor.hpp"
-#include "troupe/cluster/node.hpp"
+#include "troupe/cluster/cluster_node.hpp"
 #include "troupe/version.hpp"
 
 namespace troupe {
@@ -136,7 +136,7 @@ void add_children(metric_list& out, const global_supervisor& gs) {
 
 }  // namespace
 
-admin_metrics_reply collect_metrics(node& n, const global_supervisor* supervisor) {
+admin_metrics_reply collect_metrics(cluster_node& n, const global_supervisor* supervisor) {
   metric_list out;
   // Prometheus' info pattern: the value is always 1, the facts are the labels.
   out.gauge("troupe_build_info", "The Troupe version this node runs (always 1).", 1,

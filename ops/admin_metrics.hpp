@@ -16,12 +16,12 @@
 
 namespace troupe {
 
-class node;
+class cluster_node;
 class global_supervisor;
 
 /// The figures of `n` now. `supervisor` may be null (no global supervisor on this node). Reads
 /// counters and snapshots only: safe inside a process handler.
-[[nodiscard]] admin_metrics_reply collect_metrics(node& n, const global_supervisor* supervisor);
+[[nodiscard]] admin_metrics_reply collect_metrics(cluster_node& n, const global_supervisor* supervisor);
 
 /// The figures in the Prometheus text exposition format (version 0.0.4): a HELP and a TYPE
 /// line per name, then its samples.

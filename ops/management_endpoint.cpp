@@ -133,7 +133,7 @@ class session : public std::enable_shared_from_this<session> {
 }  // namespace
 
 struct management_endpoint::impl {
-  impl(node& n, management_options o)
+  impl(cluster_node& n, management_options o)
       : options(std::move(o)), routes(n, std::max<std::size_t>(options.threads, 1), options.admin_timeout),
         acceptor(asio::make_strand(ioc)) {}
 
@@ -246,7 +246,7 @@ management_endpoint::management_endpoint(std::unique_ptr<impl> i) : impl_(std::m
 
 management_endpoint::~management_endpoint() { stop(); }
 
-result<std::unique_ptr<management_endpoint>> management_endpoint::start(node& n, management_options options) {
+result<std::unique_ptr<management_endpoint>> management_endpoint::start(cluster_node& n, management_options options) {
   auto i = std::make_unique<impl>(n, std::move(options));
   if (auto r = i->bind(); !r) return std::unexpected(r.error());
   i->run();

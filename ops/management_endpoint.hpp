@@ -38,7 +38,7 @@
 
 namespace troupe {
 
-class node;
+class cluster_node;
 
 struct management_options {
   /// IP address to bind (IPv4 or IPv6); loopback by default.
@@ -63,7 +63,7 @@ struct management_options {
 class management_endpoint {
  public:
   /// Binds and starts serving. Fails with a clear error if the address cannot be bound.
-  static result<std::unique_ptr<management_endpoint>> start(node& n, management_options options = {});
+  static result<std::unique_ptr<management_endpoint>> start(cluster_node& n, management_options options = {});
   /// Stops serving (see `stop`).
   ~management_endpoint();
   management_endpoint(const management_endpoint&) = delete;

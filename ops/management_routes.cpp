@@ -5,7 +5,7 @@
 
 #include "troupe/ops/admin_metrics.hpp"
 #include "troupe/ops/admin_reply_json.hpp"
-#include "troupe/cluster/node.hpp"
+#include "troupe/cluster/cluster_node.hpp"
 
 namespace troupe {
 namespace {
@@ -81,7 +81,7 @@ class management_routes::caller_lease {
   admin_caller* caller_;
 };
 
-management_routes::management_routes(node& n, std::size_t callers, duration call_timeout)
+management_routes::management_routes(cluster_node& n, std::size_t callers, duration call_timeout)
     : node_(n), timeout_(call_timeout) {
   for (std::size_t i = 0; i < std::max<std::size_t>(callers, 1); ++i) {
     callers_.push_back(std::make_unique<admin_caller>(n, "troupe.http." + std::to_string(i)));

@@ -43,7 +43,7 @@ struct http_answer {
 class management_routes {
  public:
   /// `callers`: how many requests may ask the admin at once (one caller process each).
-  management_routes(node& n, std::size_t callers, duration call_timeout);
+  management_routes(cluster_node& n, std::size_t callers, duration call_timeout);
   management_routes(const management_routes&) = delete;
   management_routes& operator=(const management_routes&) = delete;
 
@@ -60,7 +60,7 @@ class management_routes {
   http_answer route(const std::string& path, const std::string& query, admin_caller& caller);
   http_answer views(admin_caller& caller);
 
-  node& node_;
+  cluster_node& node_;
   duration timeout_;
   std::mutex mutex_;
   std::condition_variable returned_;

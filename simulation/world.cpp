@@ -59,7 +59,7 @@ void world::start(std::size_t i) {
     net = made.get();
     return made;
   };
-  auto n = node::start(std::move(config), std::move(runtime));
+  auto n = cluster_node::start(std::move(config), std::move(runtime));
   if (!n) throw std::runtime_error("cannot start simulated node " + m.name + ": " + n.error().message());
   m.n = std::move(*n);
   m.net = net;

@@ -2,7 +2,7 @@
 /// @file
 /// `world`: a whole cluster in one process, on one thread, in virtual time.
 ///
-/// Each node is a real `troupe::node` (membership) with the global registry and the global
+/// Each node is a real `troupe::cluster_node` (membership) with the global registry and the global
 /// supervisor, on a stepped executor, over a `simulated_network`; all share one manual clock
 /// and one `sim_wire`. The world moves by `step()`: among everything that could happen now —
 /// a process turn on some node, a packet due on some link, a node's transport housekeeping — it
@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "troupe/cluster/global_supervisor.hpp"
-#include "troupe/cluster/node.hpp"
+#include "troupe/cluster/cluster_node.hpp"
 #include "troupe/registry/global_registry.hpp"
 #include "simulation/history.hpp"
 #include "troupe/transport/sim_random.hpp"
@@ -53,7 +53,7 @@ class world {
     std::string address;
     std::uint32_t creation = 0;  ///< of the current (or last) incarnation
     bool paused = false;
-    std::unique_ptr<node> n;
+    std::unique_ptr<cluster_node> n;
     transport::simulated_network* net = nullptr;
     std::unique_ptr<global_registry> names;
     std::unique_ptr<global_supervisor> supervisor;

@@ -21,6 +21,6 @@ troupe_add_test_suite(core_unit_tests unit
 )
 target_link_libraries(core_unit_tests PRIVATE troupe::ops)
 
-# troupe::node (cluster/node.hpp) on the ZeroMQ transport and on a simulated network.
-troupe_add_test_suite(cluster_node_unit_tests unit unit/cluster/node_test.cpp)
+# troupe::cluster_node (cluster/cluster_node.hpp) on the ZeroMQ transport and on a simulated network.
+troupe_add_test_suite(cluster_node_unit_tests unit unit/cluster/cluster_node_test.cpp)
 target_link_libraries(cluster_node_unit_tests PRIVATE troupe::simulation)

@@ -5,7 +5,7 @@
 
 #include <csignal>
 
-#include "troupe/cluster/node.hpp"
+#include "troupe/cluster/cluster_node.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/node_pair.hpp"
@@ -19,7 +19,7 @@ using test::eventually;
 
 class ClusterProcessesTest : public ::testing::Test {
  protected:
-  std::unique_ptr<node> observer;
+  std::unique_ptr<cluster_node> observer;
   std::vector<std::unique_ptr<test::child_process>> children;
   std::vector<std::string> names;
 
@@ -27,7 +27,7 @@ class ClusterProcessesTest : public ::testing::Test {
     node_config cfg{.name = test::unique_name("observer"), .threads = 1};
     cfg.transport = test::fast_config("five");
     cfg.membership.gossip_interval = 100ms;
-    observer = std::move(*node::start(cfg));
+    observer = std::move(*cluster_node::start(cfg));
     std::string seed = observer->address();
     for (int i = 0; i < 5; ++i) {
       names.push_back(test::unique_name("proc" + std::to_string(i)));

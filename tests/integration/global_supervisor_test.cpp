@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "troupe/cluster/global_supervisor.hpp"
-#include "troupe/cluster/node.hpp"
+#include "troupe/cluster/cluster_node.hpp"
 #include "troupe/node/call.hpp"
 #include "troupe/node/spawner.hpp"
 #include "tests/support/eventually.hpp"
@@ -31,7 +31,7 @@ using test::eventually;
 
 class GlobalSupervisorTest : public ::testing::Test {
  protected:
-  std::vector<std::unique_ptr<node>> nodes;
+  std::vector<std::unique_ptr<cluster_node>> nodes;
   std::vector<std::unique_ptr<global_supervisor>> sups;
   std::vector<std::string> names;
 
@@ -54,7 +54,7 @@ class GlobalSupervisorTest : public ::testing::Test {
     node_config cfg{.name = names.back(), .threads = 2};
     cfg.transport = test::fast_config("gs");
     cfg.membership.gossip_interval = 100ms;
-    auto started = node::start(cfg);
+    auto started = cluster_node::start(cfg);
     ASSERT_TRUE(started) << started.error().message();
     nodes.push_back(std::move(*started));
     // Dial every earlier node once membership listens; each pair is dialled from one side only.

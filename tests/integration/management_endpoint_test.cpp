@@ -15,7 +15,7 @@
 
 #include "troupe/ops/admin.hpp"
 #include "troupe/ops/management_endpoint.hpp"
-#include "troupe/cluster/node.hpp"
+#include "troupe/cluster/cluster_node.hpp"
 #include "troupe/version.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/node_process.hpp"
@@ -375,13 +375,13 @@ TEST(ManagementAddressTest, PortAloneMeansLoopbackAndIpv6NeedsBrackets) {
 /// One node in this process, so the endpoint's threads run under the test's sanitizer.
 class InProcessEndpointTest : public ::testing::Test {
  protected:
-  std::unique_ptr<node> node_;
+  std::unique_ptr<cluster_node> node_;
   std::unique_ptr<management_endpoint> http_;
 
   void SetUp() override {
     node_config cfg{.name = test::unique_name("http"), .threads = 2};
     cfg.transport = test::fast_config("http");
-    auto n = node::start(cfg);
+    auto n = cluster_node::start(cfg);
     ASSERT_TRUE(n) << n.error().message();
     node_ = std::move(*n);
     start_admin(*node_);

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "troupe/cluster/node.hpp"
+#include "troupe/cluster/cluster_node.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/node_pair.hpp"
 
@@ -12,27 +12,27 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::unique_ptr<node> start_node(const std::string& name, std::vector<std::string> seeds) {
+std::unique_ptr<cluster_node> start_node(const std::string& name, std::vector<std::string> seeds) {
   node_config cfg{.name = name, .threads = 1};
   cfg.transport = test::fast_config("members");
   cfg.seeds = std::move(seeds);
   cfg.membership.gossip_interval = 100ms;
-  auto n = node::start(cfg);
+  auto n = cluster_node::start(cfg);
   EXPECT_TRUE(n) << n.error().message();
   return n ? std::move(*n) : nullptr;
 }
 
 using test::eventually;
 
-std::size_t count_in(const node& n, member_state s) {
+std::size_t count_in(const cluster_node& n, member_state s) {
   std::size_t k = 0;
-  for (auto& m : const_cast<node&>(n).membership().members()) k += m.state == s;
+  for (auto& m : const_cast<cluster_node&>(n).membership().members()) k += m.state == s;
   return k;
 }
 
 class MembershipTest : public ::testing::Test {
  protected:
-  std::vector<std::unique_ptr<node>> nodes;
+  std::vector<std::unique_ptr<cluster_node>> nodes;
   std::vector<std::string> names;
 
   void start_cluster(std::size_t n) {
@@ -130,7 +130,7 @@ TEST_F(MembershipTest, ARestartedNodeReplacesItsOldSelf) {
   cfg.transport = test::fast_config("members");
   cfg.transport.listen = address;
   cfg.seeds = {nodes[0]->address()};
-  auto again = node::start(cfg);
+  auto again = cluster_node::start(cfg);
   ASSERT_TRUE(again);
   nodes[1] = std::move(*again);
   ASSERT_NE(nodes[1]->system().creation(), old_creation);

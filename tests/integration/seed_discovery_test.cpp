@@ -10,7 +10,7 @@
 
 #include "tests/support/eventually.hpp"
 #include "tests/support/node_pair.hpp"
-#include "troupe/cluster/node.hpp"
+#include "troupe/cluster/cluster_node.hpp"
 
 namespace troupe {
 namespace {
@@ -18,7 +18,7 @@ namespace {
 using namespace std::chrono_literals;
 using test::eventually;
 
-std::unique_ptr<node> start_node(const std::string& name, std::string listen, std::vector<std::string> seeds,
+std::unique_ptr<cluster_node> start_node(const std::string& name, std::string listen, std::vector<std::string> seeds,
                                  seed_resolver::resolve_function resolve = {}) {
   node_config cfg{.name = name, .threads = 1};
   cfg.transport = test::fast_config("seeds");
@@ -27,17 +27,17 @@ std::unique_ptr<node> start_node(const std::string& name, std::string listen, st
   cfg.membership.gossip_interval = 100ms;
   cfg.membership.seed_refresh_interval = 50ms;
   cfg.membership.resolve = std::move(resolve);
-  auto n = node::start(cfg);
+  auto n = cluster_node::start(cfg);
   EXPECT_TRUE(n) << n.error().message();
   return n ? std::move(*n) : nullptr;
 }
 
-std::string port_of(const node& n) {
-  auto a = const_cast<node&>(n).address();
+std::string port_of(const cluster_node& n) {
+  auto a = const_cast<cluster_node&>(n).address();
   return a.substr(a.rfind(':') + 1);
 }
 
-bool sees_up(node& n, std::size_t count) { return n.membership().reachable().size() == count; }
+bool sees_up(cluster_node& n, std::size_t count) { return n.membership().reachable().size() == count; }
 
 TEST(SeedDiscoveryTest, NodesSeededByTcpLocalhostAndDnsLocalhostJoin) {
   auto n1 = start_node(test::unique_name("s1"), "tcp://127.0.0.1:*", {});

@@ -15,7 +15,7 @@
 int main(int argc, char** argv) {
   troupe::node_app app("troupe-node");
   troupe::builtin::host_builtin_actors(app);
-  app.on_start([](troupe::node&, troupe::cluster_services& services) {
+  app.on_start([](troupe::cluster_node&, troupe::cluster_services& services) {
     troupe::demo::register_demo_actors(services.groups.get());
   });
   return app.run(argc, argv);

@@ -17,7 +17,7 @@
 int main(int argc, char** argv) {
   troupe::node_app app("inventory-node");
   inventory::host_stock_keeper(app);
-  app.on_start([](troupe::node&, troupe::cluster_services& services) {
+  app.on_start([](troupe::cluster_node&, troupe::cluster_services& services) {
     // Every node asks for the same child: the first request creates it, the others find it.
     auto started = services.supervisor->start_child({.id = "warehouse",
                                                      .type = "stock_keeper",
