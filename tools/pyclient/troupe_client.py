@@ -217,6 +217,8 @@ class TroupeClient:
         self._commands: collections.deque = collections.deque()
         self._pending: dict[int, Optional[Message]] = {}
         self._inbox: collections.deque = collections.deque()
+        # Messages received and not handed to the caller, by reason (every drop is counted).
+        self.dropped: collections.Counter = collections.Counter()
         self._next_ref = 1
         self._out: Optional[_Outbound] = None
         self._inbound: dict[bytes, _Inbound] = {}
@@ -527,7 +529,9 @@ class TroupeClient:
         _, type_ref, to, sender, correlation, body = f
         type_name = s.types.get(type_ref) if isinstance(type_ref, int) else type_ref
         if not isinstance(type_name, str):
-            return  # an unknown type id: a dead letter, as on a node
+            with self._cond:
+                self.dropped["unknown type"] += 1  # a dead letter, as on a node
+            return
         m = Message(type_name, to, sender, correlation, body)
         with self._cond:
             if correlation & REPLY_BIT:
@@ -535,9 +539,13 @@ class TroupeClient:
                 if ref in self._pending and self._pending[ref] is None:
                     self._pending[ref] = m
                     self._cond.notify_all()
-                return  # a reply to a call that already ended is dropped
+                else:
+                    self.dropped["late reply"] += 1  # a reply to a call that already ended
+                return
             if isinstance(to, str):
-                return  # to a registered name: we have none (a node's services sync to every peer)
+                # To a registered name: we have none (a node's services sync to every peer).
+                self.dropped["to a name"] += 1
+                return
             self._inbox.append(m)
             self._cond.notify_all()
 
