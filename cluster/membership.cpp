@@ -183,8 +183,27 @@ class membership_process final : public actor {
       }
     }
     auto_down();
+    redial_unmet();
     gossip_round();
     send_after(self(), config_.gossip_interval, detail::gossip_tick{});
+  }
+
+  /// The transport redials only the peers it has met (welcomed once). An address seed, or a
+  /// member learnt by gossip, is dialled once when first known; if that dial fails (the seed was
+  /// not started yet, a cut, a lost handshake), nobody would dial it again and the two would
+  /// never meet (simulation seeds 159 and 382 with a join). So each round dials again the
+  /// members not met yet, and the address seeds while this node has met no one; `connect` does
+  /// nothing while a dial to the address is under way.
+  void redial_unmet() {
+    bool alone = true;
+    for (auto& [name, m] : members_) {
+      if (!m.self && (m.state == member_state::up || m.state == member_state::suspect)) alone = false;
+      if (m.state == member_state::joining && !m.address.empty()) net_.connect(m.address);
+    }
+    if (!alone) return;
+    for (auto& seed : config_.seeds)
+      if (auto parsed = parse_seed(seed); parsed && !*parsed && !is_own_endpoint(seed, net_.address(), net_.config().listen))
+        net_.connect(seed);
   }
 
   /// The periodic gossip goes to `gossip_fanout` reachable members, taken in turn (round robin

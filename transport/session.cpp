@@ -349,6 +349,17 @@ bool session_engine::on_welcome(client& c, time_point now) {
 void session_engine::client_failed(client& c, const std::string& reason, time_point now) {
   peer_state* p = c.peer;
   if (p && p->up) return lose(*p, reason, now);
+  // Our channel failed before it came up, but the peer's channel to us is up: what we queued
+  // for it is dropped below — DOWNs and exits answering its monitors and links among them — and
+  // the peer, which sees nothing wrong, would wait for them forever (found by the simulation,
+  // seed 1437: a monitor never fired though its target died). So it is a loss of both channels,
+  // as when ours was up: `lose` forgets the peer's channel, whose next frame is refused, and the
+  // peer loses this node and fires its own links and monitors.
+  if (p && !p->accepted_id.empty()) {
+    const conn_id id = c.id;
+    lose(*p, reason, now);
+    return close_client(id);
+  }
   if (p) {
     p->reconnect_at = now + config_.reconnect_interval;
     p->reachable = false;

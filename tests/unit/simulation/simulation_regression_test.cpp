@@ -58,6 +58,34 @@ TEST(SimulationRegressionTest, Seed4WithAJoinANodeThatMetItsSeedLateStartsNothin
   EXPECT_TRUE(r.ok()) << why(r);
 }
 
+// A stream's sender lost messages with their connection; the DOWN noconnection of its monitor
+// was delivered behind its next tick, whose demonitor flushed it. The checker now counts a
+// demonitor that returns false (the monitor had fired) as the break it was.
+TEST(SimulationRegressionTest, Seed598WithAJoinALossReportedBehindTheNextTickCounts) {
+  using namespace std::chrono_literals;
+  auto r = run_seed(598, {.faults = 12s, .quiet = 10s, .join_at = 5s});
+  EXPECT_TRUE(r.ok()) << why(r);
+}
+
+// A monitor never fired though its target died: the target's node had its own channel to the
+// watcher's node fail in its handshake, dropped the DOWN queued on it, while the watcher's
+// channel the other way stayed up. Such a failure is now a loss of both channels.
+TEST(SimulationRegressionTest, Seed1437AMonitorFiresWhenTheOtherWayFailedInItsHandshake) {
+  using namespace std::chrono_literals;
+  auto r = run_seed(1437, {.faults = 12s, .quiet = 10s});
+  EXPECT_TRUE(r.ok()) << why(r);
+}
+
+// Two nodes never met: a first dial lost to a cut (382) or a seed that did not answer (159) was
+// never tried again. Membership now redials members it never met, and its seeds while alone.
+TEST(SimulationRegressionTest, Seeds159And382WithAJoinNodesWhoseFirstDialFailedStillMeet) {
+  using namespace std::chrono_literals;
+  for (std::uint64_t seed : {159, 382}) {
+    auto r = run_seed(seed, {.faults = 12s, .quiet = 10s, .join_at = 5s});
+    EXPECT_TRUE(r.ok()) << "seed " << seed << why(r);
+  }
+}
+
 // More members than watch each one (monitored_by = 5): every node watches only its ring
 // successors and learns the other losses from their watchers' reports, under the nemesis's
 // crashes, pauses, cuts and partitions, with every checker (docs/membership.md).

@@ -305,6 +305,68 @@ TEST(SessionEngineTest, APeerLostWhileOurChannelIsSetUpEndsTheWatchesQueuedForIt
   EXPECT_TRUE(dropped.back().end_watches);
 }
 
+// Found by the simulation (seed 1437): our channel to a peer failed in its handshake while the
+// peer's channel to us was up. What we had queued for the peer was dropped (a DOWN answering
+// its monitor among it) and our watches ended, but the peer saw nothing wrong and its monitor
+// never fired. Now it is a loss of both channels: the peer's next frame is refused, and it
+// loses this node too.
+TEST(SessionEngineTest, OurChannelFailingInItsHandshakeEndsThePeersChannelToUsToo) {
+  node a("a", 1), b("b", 2);
+  time_point now{};
+  // The first action of kind A in `v`, copied; then `v` goes to `n.seen`.
+  auto keep = [](node& n, std::vector<session_action> v, auto kind) {
+    using A = decltype(kind);
+    A out{};
+    bool found = false;
+    for (auto& x : v)
+      if (auto* y = std::get_if<A>(&x); y && !found) out = *y, found = true;
+    EXPECT_TRUE(found) << "no such action";
+    for (auto& x : v) n.seen.push_back(std::move(x));
+    return out;
+  };
+  b.engine->connect("a", now);
+  auto dial = keep(b, b.engine->take_actions(), action::dial{});
+  a.engine->on_accepted_bytes("b/1", dial.hello, now);
+  auto challenge = keep(a, a.engine->take_actions(), action::reply{});
+  b.engine->on_client_bytes(dial.conn, challenge.bytes, now);
+  auto auth = keep(b, b.engine->take_actions(), action::send{});
+  a.engine->on_accepted_bytes("b/1", auth.bytes, now);
+  auto welcomed = a.engine->take_actions();
+  // a dials back on welcoming b; that channel will fail before it comes up.
+  bool dialled_back = false;
+  conn_id back{};
+  for (auto& x : welcomed)
+    if (auto* d = std::get_if<action::dial>(&x)) dialled_back = true, back = d->conn;
+  ASSERT_TRUE(dialled_back);
+  auto welcome = keep(a, std::move(welcomed), action::reply{});
+  b.engine->on_client_bytes(dial.conn, welcome.bytes, now);
+  for (auto& x : b.engine->take_actions()) b.seen.push_back(std::move(x));
+  ASSERT_TRUE(b.up_with("a"));
+  ASSERT_FALSE(a.up_with("b"));
+
+  a.engine->client_broken(back, "handshake timeout", now + 10ms);
+  for (auto& x : a.engine->take_actions()) a.seen.push_back(std::move(x));
+  auto dropped = for_peer<action::dropped>(a, "b");
+  ASSERT_FALSE(dropped.empty());
+  EXPECT_TRUE(dropped.back().end_watches);
+  EXPECT_FALSE(dropped.back().was_up);  // never up here: no node_down
+
+  // b's next frame on its channel is refused, and b loses a.
+  now += b.config.heartbeat_interval + 10ms;
+  b.engine->housekeeping(now);
+  auto heartbeat = keep(b, b.engine->take_actions(), action::send{});
+  a.engine->on_accepted_bytes("b/1", heartbeat.bytes, now);
+  auto refused = keep(a, a.engine->take_actions(), action::reply{});
+  ASSERT_EQ(reject_reasons({refused}).size(), 1u) << "a kept b's channel";
+  b.engine->on_client_bytes(dial.conn, refused.bytes, now);
+  for (auto& x : b.engine->take_actions()) b.seen.push_back(std::move(x));
+  EXPECT_FALSE(b.up_with("a"));
+  auto lost = for_peer<action::dropped>(b, "a");
+  ASSERT_FALSE(lost.empty());
+  EXPECT_TRUE(lost.back().was_up);
+  EXPECT_TRUE(lost.back().end_watches);  // b's links and monitors of a's processes fire noconnection
+}
+
 TEST(SessionEngineTest, TypeIdsAreInternedPerConnection) {
   node a("a", 1), b("b", 2);
   pump net{&a, &b};
