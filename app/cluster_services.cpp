@@ -6,8 +6,13 @@ namespace troupe {
 
 std::unique_ptr<cluster_services> start_cluster_services(cluster_node& n, cluster_services_options options_in) {
   auto s = std::make_unique<cluster_services>();
-  s->names = start_global_registry(n.system(), n.network());
-  s->groups = start_process_groups(n.system(), n.network());
+  // The replicas follow membership's view of who is up, as the global supervisor does.
+  global_registry_options names;
+  names.members = &n.membership();
+  s->names = start_global_registry(n.system(), n.network(), std::move(names));
+  process_groups_options groups;
+  groups.members = &n.membership();
+  s->groups = start_process_groups(n.system(), n.network(), std::move(groups));
   global_supervisor_options gs;
   gs.register_name = [names = s->names.get()](const std::string& name, const pid& p) { return names->register_name(name, p); };
   gs.unregister_name = [names = s->names.get()](const std::string& name, const pid& p) { names->unregister_name(name, p); };

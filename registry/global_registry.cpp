@@ -8,7 +8,7 @@ namespace troupe {
 global_registry::global_registry(actor_system& system, transport::network& net, global_registry_options options)
     : system_(system),
       table_(std::make_shared<name_table>(system)),
-      peers_(std::make_shared<global_peers>(net, options.server_name)) {
+      peers_(std::make_shared<global_peers>(system, net, options.server_name, options.members)) {
   server_ = system.spawn<global_registry_server>(table_, peers_, options.on_conflict, options.sync_interval);
   table_->set_server(server_);
   // Peers reach the server by this name; without it this node would only ever see its own names.

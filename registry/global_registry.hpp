@@ -82,6 +82,10 @@ struct global_registry_options {
   std::string server_name = "troupe.global_registry";
   /// How often each server sends its own entries to every peer (anti-entropy; 0: never).
   duration sync_interval = std::chrono::seconds(2);
+  /// Membership's view of who is up (`cluster_node::membership()`), so that the replicas follow
+  /// the same list as the global supervisor; it must outlive the registry. Null: the transport's
+  /// connected peers (a bare transport with no membership).
+  membership_view* members = nullptr;
 };
 
 class global_registry final : public name_service {

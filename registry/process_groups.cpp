@@ -8,7 +8,7 @@ namespace troupe {
 process_groups::process_groups(actor_system& system, transport::network& net, process_groups_options options)
     : system_(system),
       table_(std::make_shared<global_group_table>(system)),
-      peers_(std::make_shared<global_peers>(net, options.server_name)) {
+      peers_(std::make_shared<global_peers>(system, net, options.server_name, options.members)) {
   server_ = system.spawn<global_groups_server>(table_, peers_);
   table_->set_server(server_);
   if (auto r = system.register_name(options.server_name, server_); !r)

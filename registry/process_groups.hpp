@@ -50,6 +50,9 @@ namespace troupe {
 struct process_groups_options {
   /// The local name of the groups server on every node (all nodes must agree).
   std::string server_name = "troupe.process_groups";
+  /// Membership's view of who is up (`cluster_node::membership()`), as for the global registry;
+  /// it must outlive the groups. Null: the transport's connected peers.
+  membership_view* members = nullptr;
 };
 
 class process_groups {

@@ -67,7 +67,9 @@ void world::start(std::size_t i) {
     history_.note(me + " sees " + ev.name + " (creation " + std::to_string(ev.creation) + ") " +
                   (ev.up ? "up" : "down: " + ev.reason));
   });
-  m.names = start_global_registry(m.n->system(), m.n->network());
+  global_registry_options names;
+  names.members = &m.n->membership();
+  m.names = start_global_registry(m.n->system(), m.n->network(), std::move(names));
   auto gs = options_.supervisor;
   gs.register_name = [names = m.names.get()](const std::string& name, const pid& p) { return names->register_name(name, p); };
   gs.unregister_name = [names = m.names.get()](const std::string& name, const pid& p) { names->unregister_name(name, p); };
