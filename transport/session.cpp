@@ -29,6 +29,7 @@ struct session_engine::client {
   nonce client_nonce{};
   peer_state* peer = nullptr;  // known once the CHALLENGE names the peer (or when redialling it)
   time_point started{}, last_sent{};
+  time_point welcomed{};  // when the peer welcomed it (state up)
   std::string hello;
 };
 
@@ -325,6 +326,7 @@ bool session_engine::on_challenge(client& c, const msgpack::object& f, time_poin
 bool session_engine::on_welcome(client& c, time_point now) {
   if (c.state != client_state::auth_sent || !c.peer) return violation(c, "WELCOME out of order", now);
   c.state = client_state::up;
+  c.welcomed = now;
   peer_state& p = *c.peer;
   p.detector = std::make_unique<phi_detector>(config_.detector, config_.heartbeat_interval);
   heard(p, now);
@@ -332,6 +334,16 @@ bool session_engine::on_welcome(client& c, time_point now) {
   // Nothing stale is queued: a loss emptied the pump's buffer and its type ids when the last
   // session ended; what is queued now was sent while this session was being set up.
   p.reachable = true;
+  publish_status(p);
+  if (!p.accepted_id.empty()) come_up(p, c, now);
+  return true;
+}
+
+/// Up means both ways work: our channel was welcomed and the peer's channel to us is
+/// authenticated. Counting a peer up on our channel alone made a node whose own connections
+/// stall (a one-way stall) flap: up on each redial, lost a detector timeout later, so the
+/// others never took over its work (issue 14). Until both are there, sends to it are queued.
+void session_engine::come_up(peer_state& p, client& c, time_point now) {
   p.up = true;
   publish_status(p);
   stats_.handshakes.fetch_add(1);
@@ -343,7 +355,6 @@ bool session_engine::on_welcome(client& c, time_point now) {
     // Not watched: say so all the same, so that it knows this node speaks the flag (and LOST).
     if (ring_mode() && !p.watching) send_watch(p, false, now);
   }
-  return true;
 }
 
 void session_engine::client_failed(client& c, const std::string& reason, time_point now) {
@@ -465,8 +476,10 @@ void session_engine::malformed(const std::string& from, const std::string& what,
   std::string who = p ? "'" + p->name + "'" : "an unauthenticated peer";
   limited("malformed frame", p ? p->node : 0, now,
           [&] { log()->warn("malformed frame from {}: {}; dropping the connection", who, what); });
+  const bool its_channel = p && p->accepted_id == from;
   reject(from, "malformed frame");
-  if (p && p->up) lose(*p, "malformed frame", now);
+  // Its channel is gone: a loss even if ours was not up yet (up needs both; see come_up).
+  if (p && (p->up || its_channel)) lose(*p, "malformed frame", now);
 }
 
 void session_engine::on_hello(const std::string& from, const msgpack::object& f, time_point now) {
@@ -606,6 +619,8 @@ bool session_engine::welcome(accepted& a, peer_state& p, time_point now) {
     if (c.state == client_state::hello_sent && c.started + config_.reconnect_interval < a.started) close_client(c.id);
   }
   if (!p.client && !a.hello.listen.empty()) open(a.hello.listen, &p, now);
+  if (!p.up && p.client)
+    if (auto& c = *clients_.at(*p.client); c.state == client_state::up) come_up(p, c, now);
   return true;
 }
 
@@ -692,10 +707,17 @@ void session_engine::housekeeping(time_point now) {
     if (in_ring && ring) report_loss(*p, creation, silent_ms, now);
   }
   std::vector<conn_id> stale;
-  for (auto& [id, c] : clients_)
+  std::vector<conn_id> one_way;  // welcomed, but the peer's channel to us never came
+  for (auto& [id, c] : clients_) {
     if (c->state != client_state::up && now - c->started > config_.handshake_timeout) stale.push_back(id);
+    if (c->state == client_state::up && c->peer && !c->peer->up && now - c->welcomed > config_.handshake_timeout)
+      one_way.push_back(id);
+  }
   for (auto id : stale)
     if (auto it = clients_.find(id); it != clients_.end()) client_failed(*it->second, "handshake timeout", now);
+  for (auto id : one_way)
+    if (auto it = clients_.find(id); it != clients_.end())
+      client_failed(*it->second, "the peer's connection to this node never came up", now);
   decide_contests(now);
   std::erase_if(accepted_, [&](auto& kv) { return !kv.second->authenticated && now - kv.second->started > config_.handshake_timeout; });
   for (auto& [name, p] : peers_)
