@@ -399,6 +399,35 @@ TEST(SessionEngineTest, APeerIsUpOnlyOnceItsChannelToUsIsUpToo) {
   EXPECT_TRUE(b.up_with("a"));
 }
 
+// Flap damping: a member lost `flap_losses` times within `flap_window` counts as up again only
+// after both channels stayed up for `flap_hold`; sends to it wait meanwhile (reachable).
+TEST(SessionEngineTest, AMemberLostThreeTimesInTenSecondsComesBackUpOnlyAfterTheHold) {
+  node a("a", 1), b("b", 2);
+  pump net{&a, &b};
+  a.engine->connect("b", net.now);
+  net.run();
+  ASSERT_TRUE(a.up_with("b") && b.up_with("a"));
+  auto wait_up = [&] {
+    for (int i = 0; i < 100 && !(a.up_with("b") && b.up_with("a")); ++i) net.tick(net.now + 50ms);
+    return a.up_with("b") && b.up_with("a");
+  };
+  for (int loss = 1; loss <= a.config.flap_losses; ++loss) {
+    // A frame that cannot be read on b's channel: a drops it, a loss of b (and b's of a).
+    auto conn = b.all<action::dial>().back().conn;
+    a.engine->on_accepted_bytes("b/" + std::to_string(conn), std::string("\xc1", 1), net.now);
+    net.run();
+    ASSERT_FALSE(a.up_with("b")) << "loss " << loss;
+    if (loss < a.config.flap_losses) ASSERT_TRUE(wait_up()) << "no damping before the third loss (" << loss << ")";
+  }
+  const auto third = net.now;
+  // Both channels come back, but a holds b down for flap_hold.
+  for (int i = 0; i < 20; ++i) net.tick(net.now + 50ms);
+  EXPECT_TRUE(for_peer<action::status>(a, "b").back().reachable) << "b's channels did not come back";
+  EXPECT_FALSE(a.up_with("b")) << "b came up again at once after its third loss in ten seconds";
+  ASSERT_TRUE(wait_up());
+  EXPECT_GE(net.now - third, a.config.flap_hold);
+}
+
 TEST(SessionEngineTest, TypeIdsAreInternedPerConnection) {
   node a("a", 1), b("b", 2);
   pump net{&a, &b};
