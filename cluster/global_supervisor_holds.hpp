@@ -20,7 +20,7 @@ class takeover_holds {
   void lost(const std::string& node, const std::vector<std::string>& running, time_point now, duration grace);
   /// A peer was lost before its sync arrived: it may have run any child, so none starts before
   /// `until`.
-  void lost_unknown(time_point until) { unknown_until_ = std::max(unknown_until_, until); }
+  void lost_unknown(time_point until) { unknown_until_ = until; }
   /// Drops the holds and losses older than the grace.
   void expire(time_point now, duration grace);
   /// A hold forbids starting `id` now (a hold on it, or on every child).

@@ -64,7 +64,6 @@ behavior server::make_behavior() {
         request_reconcile();
       },
       [this](const view_notice& v) {
-        if (view_.is_up(v.from)) hold_if_bridge_closed(v.from, v.view);
         if (view_.peer_view(v.from, v.view)) request_reconcile();
       },
       [this](const begin_drain&) { on_begin_drain(); },
@@ -100,7 +99,6 @@ void server::on_sync(const sync& s) {
     if (s.reply) send_sync(s.from, false);
     return;
   }
-  hold_if_bridge_closed(s.from, s.view);
   view_.synced_with(s.from, s.view, s.types, s.draining);
   replica_.replace_reports(s.from, s.reports);
   if (s.reply) send_sync(s.from, false);
@@ -245,18 +243,6 @@ void server::refresh_types() {
   if (!view_.set_types(std::move(now))) return;
   for (auto& peer : view_.peers()) send_sync(peer, false);
   request_reconcile();
-}
-
-/// A peer that saw a node this one does not reach has just lost it: that node may have held a
-/// majority through the peer (a bridge partition) until now, and stops its children only once
-/// it detects the peer's loss in turn, up to a grace after the peer detected its own. So no start
-/// before the grace has passed from now; counting from this node's own, older detection of that
-/// node started children it still ran (simulation seed 495, once up needed both directions).
-void server::hold_if_bridge_closed(const std::string& peer, const std::vector<std::string>& view) {
-  if (!view_.bridge_closed(peer, view)) return;
-  log()->info("global supervisor: '{}' no longer reaches a node this one does not: no start for {} ms", peer,
-              std::chrono::duration_cast<std::chrono::milliseconds>(grace_).count());
-  holds_.lost_unknown(system().clock().now() + grace_);
 }
 
 void server::forget_node(const std::string& name, bool lost) {

@@ -78,7 +78,6 @@ class server final : public actor {
   // Acting on the decisions (global_supervisor_reconcile.cpp).
   void reconcile();
   void note_quorum(bool quorum, const std::vector<std::string>& reachable);
-  void hold_if_bridge_closed(const std::string& peer, const std::vector<std::string>& view);
   [[nodiscard]] bool keeps(const child_record& r, const std::vector<std::string>& members);
   void start_local(const child_record& r);
   void child_exited(const std::string& id, exit_outcome outcome);

@@ -25,14 +25,6 @@ void cluster_view::synced_with(const std::string& peer, std::vector<std::string>
   if (up_.contains(peer)) seen_.insert(peer);
 }
 
-bool cluster_view::bridge_closed(const std::string& peer, const std::vector<std::string>& view) const {
-  auto it = peer_views_.find(peer);
-  if (it == peer_views_.end()) return false;
-  for (auto& n : it->second)
-    if (n != me_ && !up_.contains(n) && std::find(view.begin(), view.end(), n) == view.end()) return true;
-  return false;
-}
-
 bool cluster_view::peer_view(const std::string& peer, std::vector<std::string> view) {
   if (!up_.contains(peer)) return false;
   peer_views_[peer] = std::move(view);

@@ -33,10 +33,6 @@ class cluster_view {
                    bool draining);
   /// `peer`'s view changed (a view notice); ignored unless it is up here.
   bool peer_view(const std::string& peer, std::vector<std::string> view);
-  /// Whether `peer`'s new `view` drops a node that its last view had and this node does not
-  /// reach: `peer` was a bridge to that node, which may have counted a majority through it until
-  /// just now (see "Bridge partitions" in docs/global_supervisor.md).
-  [[nodiscard]] bool bridge_closed(const std::string& peer, const std::vector<std::string>& view) const;
   /// Forgets `peer`'s sync and view: it counts again once a new sync arrives.
   void forget(const std::string& peer);
   /// Forgets every sync (after a stall: start nothing until fresh syncs say what runs where).

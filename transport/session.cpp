@@ -29,7 +29,6 @@ struct session_engine::client {
   nonce client_nonce{};
   peer_state* peer = nullptr;  // known once the CHALLENGE names the peer (or when redialling it)
   time_point started{}, last_sent{};
-  time_point welcomed{};  // when the peer welcomed it (state up)
   std::string hello;
 };
 
@@ -72,11 +71,6 @@ struct session_engine::peer_state {
   bool ring = false, watching = false, watches_me = false, speaks_watch = false;
   time_point probe_until{}, watch_since{}, watch_asked{};
   std::vector<std::pair<std::string, time_point>> reports;
-  /// Flap damping: when it was lost lately (up, then lost), and since when it is held down
-  /// although both its channels are up.
-  std::vector<time_point> losses;
-  bool held = false;
-  time_point hold_since{};
   /// The nonce of the peer's session we dropped on losing it: the peer may not have noticed
   /// (a cut one way stalls its TCP connection in backoff), so our next HELLO names it.
   std::optional<nonce> dropped_inbound;
@@ -160,8 +154,6 @@ void session_engine::restarted(peer_state& p, time_point now) {
 void session_engine::lose(peer_state& p, const std::string& reason, time_point now) {
   const bool was_up = p.up;
   const bool was_reachable = p.reachable;
-  if (was_up && reason != "left") p.losses.push_back(now);
-  p.held = false;
   p.reachable = false;
   p.up = false;
   if (p.client) close_client(*p.client);
@@ -333,7 +325,6 @@ bool session_engine::on_challenge(client& c, const msgpack::object& f, time_poin
 bool session_engine::on_welcome(client& c, time_point now) {
   if (c.state != client_state::auth_sent || !c.peer) return violation(c, "WELCOME out of order", now);
   c.state = client_state::up;
-  c.welcomed = now;
   peer_state& p = *c.peer;
   p.detector = std::make_unique<phi_detector>(config_.detector, config_.heartbeat_interval);
   heard(p, now);
@@ -341,34 +332,6 @@ bool session_engine::on_welcome(client& c, time_point now) {
   // Nothing stale is queued: a loss emptied the pump's buffer and its type ids when the last
   // session ended; what is queued now was sent while this session was being set up.
   p.reachable = true;
-  publish_status(p);
-  if (!p.accepted_id.empty()) come_up(p, c, now);
-  return true;
-}
-
-/// Flap damping (transport_config::flap_losses): a member lost that often lately comes up only
-/// once both its channels have stayed up for `flap_hold`; true while it is held down.
-bool session_engine::held_down(peer_state& p, time_point now) {
-  if (config_.flap_losses == 0 || is_hidden_node(p.name)) return false;
-  std::erase_if(p.losses, [&](time_point t) { return now - t > config_.flap_window; });
-  if (p.losses.size() < config_.flap_losses) return false;
-  if (!p.held) {
-    p.held = true;
-    p.hold_since = now;
-    log()->warn("node '{}' was lost {} times in {} s: it counts as up again after {} ms of both channels up", p.name,
-                p.losses.size(), std::chrono::duration_cast<std::chrono::seconds>(config_.flap_window).count(),
-                std::chrono::duration_cast<std::chrono::milliseconds>(config_.flap_hold).count());
-  }
-  return now - p.hold_since < config_.flap_hold;
-}
-
-/// Up means both ways work: our channel was welcomed and the peer's channel to us is
-/// authenticated. Counting a peer up on our channel alone made a node whose own connections
-/// stall (a one-way stall) flap: up on each redial, lost a detector timeout later, so the
-/// others never took over its work (issue 14). Until both are there, sends to it are queued.
-void session_engine::come_up(peer_state& p, client& c, time_point now) {
-  if (held_down(p, now)) return;  // housekeeping tries again
-  p.held = false;
   p.up = true;
   publish_status(p);
   stats_.handshakes.fetch_add(1);
@@ -380,6 +343,7 @@ void session_engine::come_up(peer_state& p, client& c, time_point now) {
     // Not watched: say so all the same, so that it knows this node speaks the flag (and LOST).
     if (ring_mode() && !p.watching) send_watch(p, false, now);
   }
+  return true;
 }
 
 void session_engine::client_failed(client& c, const std::string& reason, time_point now) {
@@ -397,7 +361,6 @@ void session_engine::client_failed(client& c, const std::string& reason, time_po
     return close_client(id);
   }
   if (p) {
-    p->held = false;
     p->reconnect_at = now + config_.reconnect_interval;
     p->reachable = false;
     publish_status(*p);
@@ -502,10 +465,8 @@ void session_engine::malformed(const std::string& from, const std::string& what,
   std::string who = p ? "'" + p->name + "'" : "an unauthenticated peer";
   limited("malformed frame", p ? p->node : 0, now,
           [&] { log()->warn("malformed frame from {}: {}; dropping the connection", who, what); });
-  const bool its_channel = p && p->accepted_id == from;
   reject(from, "malformed frame");
-  // Its channel is gone: a loss even if ours was not up yet (up needs both; see come_up).
-  if (p && (p->up || its_channel)) lose(*p, "malformed frame", now);
+  if (p && p->up) lose(*p, "malformed frame", now);
 }
 
 void session_engine::on_hello(const std::string& from, const msgpack::object& f, time_point now) {
@@ -645,8 +606,6 @@ bool session_engine::welcome(accepted& a, peer_state& p, time_point now) {
     if (c.state == client_state::hello_sent && c.started + config_.reconnect_interval < a.started) close_client(c.id);
   }
   if (!p.client && !a.hello.listen.empty()) open(a.hello.listen, &p, now);
-  if (!p.up && p.client)
-    if (auto& c = *clients_.at(*p.client); c.state == client_state::up) come_up(p, c, now);
   return true;
 }
 
@@ -733,34 +692,10 @@ void session_engine::housekeeping(time_point now) {
     if (in_ring && ring) report_loss(*p, creation, silent_ms, now);
   }
   std::vector<conn_id> stale;
-  std::vector<conn_id> one_way;  // welcomed, but the peer's channel to us never came
-  for (auto& [id, c] : clients_) {
+  for (auto& [id, c] : clients_)
     if (c->state != client_state::up && now - c->started > config_.handshake_timeout) stale.push_back(id);
-    if (c->state == client_state::up && c->peer && !c->peer->up && c->peer->accepted_id.empty() &&
-        now - c->welcomed > config_.handshake_timeout)
-      one_way.push_back(id);
-  }
   for (auto id : stale)
     if (auto it = clients_.find(id); it != clients_.end()) client_failed(*it->second, "handshake timeout", now);
-  for (auto id : one_way)
-    if (auto it = clients_.find(id); it != clients_.end())
-      client_failed(*it->second, "the peer's connection to this node never came up", now);
-  // Members held down for flapping (both channels up): up once the hold has passed, lost if
-  // they fall silent meanwhile (their detector is not judging them yet).
-  std::vector<peer_state*> held;
-  for (auto& [name, p] : peers_)
-    if (p->held && !p->up) held.push_back(p.get());
-  for (auto* p : held) {
-    if (!p->held || p->up) continue;
-    auto it = p->client ? clients_.find(*p->client) : clients_.end();
-    if (it == clients_.end() || it->second->state != client_state::up || p->accepted_id.empty()) {
-      p->held = false;  // a channel went: the hold starts again when both are back
-    } else if (now - p->last_heard > config_.peer_timeout) {
-      lose(*p, "timeout", now);
-    } else {
-      come_up(*p, *it->second, now);
-    }
-  }
   decide_contests(now);
   std::erase_if(accepted_, [&](auto& kv) { return !kv.second->authenticated && now - kv.second->started > config_.handshake_timeout; });
   for (auto& [name, p] : peers_)

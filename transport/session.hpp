@@ -175,8 +175,6 @@ class session_engine {
   bool client_frame(client& c, const msgpack::object& f, time_point now);
   bool on_challenge(client& c, const msgpack::object& f, time_point now);
   bool on_welcome(client& c, time_point now);
-  void come_up(peer_state& p, client& c, time_point now);
-  bool held_down(peer_state& p, time_point now);
   bool violation(client& c, const std::string& what, time_point now);
   void client_failed(client& c, const std::string& reason, time_point now);
 

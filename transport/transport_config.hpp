@@ -54,13 +54,6 @@ struct transport_config {
   duration reconnect_interval = std::chrono::milliseconds(250);
   /// A handshake not finished in this time is abandoned.
   duration handshake_timeout = std::chrono::seconds(3);
-  /// Flap damping: a member lost `flap_losses` times within `flap_window` counts as up again
-  /// only once both its channels have stayed up for `flap_hold`, so a member that keeps coming
-  /// and going stays down for the others, who take its work over, instead of interrupting them
-  /// at every flap; meanwhile sends to it are queued (docs/membership.md). 0 losses: off.
-  std::size_t flap_losses = 3;
-  duration flap_window = std::chrono::seconds(10);
-  duration flap_hold = std::chrono::seconds(2);
   /// Flow control per peer (Erlang's dist_buf_busy_limit): once this many bytes wait to go to a
   /// peer, the peer is busy. A process that sends to a busy peer is suspended after the message
   /// it is handling, until the queue is back under half of this; a plain thread waits (up to

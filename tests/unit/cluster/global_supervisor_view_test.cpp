@@ -83,24 +83,6 @@ TEST(GlobalSupervisorViewTest, ABridgeNodeSeeingBothSidesBlocksAgreementOnEachSi
   EXPECT_FALSE(v.peer_view("n5", {"n5"}));  // not up here: ignored
 }
 
-TEST(GlobalSupervisorViewTest, ABridgeClosingIsSeenWhenAPeerDropsANodeUnreachableHere) {
-  // Three nodes: n1 and n3 do not reach each other, n2 reaches both (a bridge).
-  cluster_view v("n1", quorum_mode::automatic);
-  for (auto p : {"n2", "n3"}) v.apply(event(p, "up"), t0);
-  v.apply(event("n3", "down"), t0);
-  v.synced_with("n2", {"n1", "n2", "n3"}, {}, false);
-  // n2 loses n3: n3 may have counted {n2, n3} as a majority until just now.
-  EXPECT_TRUE(v.bridge_closed("n2", {"n1", "n2"}));
-  EXPECT_FALSE(v.bridge_closed("n2", {"n1", "n2", "n3"})) << "nothing dropped";
-  EXPECT_FALSE(v.bridge_closed("n4", {"n4"})) << "no view known for that peer";
-  // A peer dropping a node this node reaches too is no bridge closing (an ordinary loss seen
-  // by both, each with its own grace).
-  cluster_view w("n1", quorum_mode::automatic);
-  for (auto p : {"n2", "n3"}) w.apply(event(p, "up"), t0);
-  w.synced_with("n2", {"n1", "n2", "n3"}, {}, false);
-  EXPECT_FALSE(w.bridge_closed("n2", {"n1", "n2"}));
-}
-
 TEST(GlobalSupervisorViewTest, DrainingNodesAreReachableButNotPlaceable) {
   auto v = synced_view({"n2", "n3"}, {"n1", "n2", "n3"});
   v.peer_draining("n2");
