@@ -54,6 +54,7 @@ set(TROUPE_PUBLIC_HEADERS
   node/call.hpp
   node/clock.hpp
   node/envelope.hpp
+  node/envelope_pool.hpp
   node/error.hpp
   node/executor.hpp
   node/exit_reason.hpp

@@ -9,8 +9,10 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <utility>
 
+#include "troupe/node/envelope_pool.hpp"
 #include "troupe/node/pid.hpp"
 
 namespace troupe {
@@ -51,6 +53,13 @@ struct message_envelope final : envelope {
   template <class... Args>
   explicit message_envelope(const message_type* t, pid sender, Args&&... args)
       : envelope(t, sender), value(std::forward<Args>(args)...) {}
+
+  // Small envelopes recycle their memory through per-thread pools (envelope_pool.hpp); the
+  // aligned forms serve over-aligned payloads, which the pool does not.
+  static void* operator new(std::size_t n) { return detail::allocate_envelope(n); }
+  static void operator delete(void* p, std::size_t n) noexcept { detail::free_envelope(p, n); }
+  static void* operator new(std::size_t n, std::align_val_t a) { return ::operator new(n, a); }
+  static void operator delete(void* p, std::size_t n, std::align_val_t a) noexcept { ::operator delete(p, n, a); }
 };
 
 /// Destroys an envelope through its type's destructor (envelopes have no vtable).
