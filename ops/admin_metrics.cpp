@@ -66,6 +66,10 @@ void add_transport(metric_list& out, const transport::transport_stats& s) {
   out.counter("troupe_dropped_on_loss_total",
               "Messages queued for a peer that was lost before they went out (never handed to ZeroMQ).",
               get(s.dropped_on_loss));
+  out.counter("troupe_unconfirmed_at_loss_total",
+              "Messages handed to ZeroMQ for a peer that was lost before confirming them (an upper bound on what the "
+              "network lost with it).",
+              get(s.unconfirmed_at_loss));
   out.counter("troupe_unreachable_total", "Sends to a node that was not connected.", get(s.unreachable));
   out.counter("troupe_malformed_frames_total", "Frames that failed validation or decoding.", get(s.malformed_frames));
   out.counter("troupe_unknown_types_total", "Messages of a type this node does not know.", get(s.unknown_types));

@@ -102,6 +102,14 @@ void encode_heartbeat(msgpack::sbuffer& out, bool watch) {
   pk.pack(watch);
 }
 
+void encode_receipt(msgpack::sbuffer& out, std::uint64_t received) {
+  packer pk(out);
+  pk.pack_array(3);
+  pk.pack(std::uint8_t(frame_kind::heartbeat));
+  pk.pack_nil();
+  pk.pack(received);
+}
+
 void encode_lost(msgpack::sbuffer& out, const lost_report& r) {
   packer pk(out);
   pk.pack_array(4);
@@ -227,6 +235,14 @@ std::variant<std::optional<bool>, decode_error> decode_heartbeat_watch(const msg
   const auto* f = fields(frame, 2);
   if (!f || f[1].type != msgpack::type::BOOLEAN) return bad("malformed HEARTBEAT");
   return std::optional<bool>{f[1].via.boolean};
+}
+
+std::optional<std::uint64_t> decode_heartbeat_receipt(const msgpack::object& frame) {
+  const auto* f = fields(frame, 3);
+  if (!f || (f[1].type != msgpack::type::NIL && f[1].type != msgpack::type::BOOLEAN) ||
+      f[2].type != msgpack::type::POSITIVE_INTEGER)
+    return std::nullopt;
+  return f[2].via.u64;
 }
 
 std::variant<lost_report, decode_error> decode_lost(const msgpack::object& frame) {

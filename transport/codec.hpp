@@ -34,6 +34,10 @@ void encode_bye(msgpack::sbuffer& out);
 /// A HEARTBEAT carrying the watch flag: [6, watch] (docs/membership.md). Nodes and clients that
 /// predate it read it as a plain HEARTBEAT.
 void encode_heartbeat(msgpack::sbuffer& out, bool watch);
+/// A HEARTBEAT carrying a receipt: [6, nil, received], "I have received `received` MESSAGE frames
+/// on your channel to me in this session" (docs/PROTOCOL.md §11). Nodes and clients that predate
+/// it read it as a plain HEARTBEAT.
+void encode_receipt(msgpack::sbuffer& out, std::uint64_t received);
 void encode_lost(msgpack::sbuffer& out, const lost_report& r);
 void encode_type_def(msgpack::sbuffer& out, std::uint32_t id, std::string_view name);
 /// The part of a message frame after its type: to, from, correlation, body. Encoded by the
@@ -82,6 +86,8 @@ std::variant<proof, decode_error> decode_auth(const msgpack::object& frame);
 std::string decode_reject_reason(const msgpack::object& frame);
 /// The watch flag of a HEARTBEAT: none for a plain [6]; an error if the flag is not a bool.
 std::variant<std::optional<bool>, decode_error> decode_heartbeat_watch(const msgpack::object& frame);
+/// The receipt of a HEARTBEAT [6, flag or nil, received]; none for any other shape.
+std::optional<std::uint64_t> decode_heartbeat_receipt(const msgpack::object& frame);
 std::variant<lost_report, decode_error> decode_lost(const msgpack::object& frame);
 
 /// Type ids a peer defined on one connection (type_def frames).

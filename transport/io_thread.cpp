@@ -296,7 +296,9 @@ struct io_thread::impl {
   void on(action::dropped& a) {
     peer& p = owner.peer_named(a.peer);
     owner.faults_.drop(p.name);  // held batches belong to the session that ended (reset counts them)
-    stats.dropped_on_loss.fetch_add(p.out.reset());
+    auto tally = p.out.reset();
+    stats.dropped_on_loss.fetch_add(tally.dropped);
+    stats.unconfirmed_at_loss.fetch_add(tally.unconfirmed(a.confirmed));
     p.gate.open();  // suspended senders go on: what they send now is refused as unreachable
     if (a.end_watches) p.watches.fire_noconnection(owner.system_);
     if (a.was_up) owner.publish(peer_event{a.peer, a.creation, false, a.reason, a.address});
@@ -408,6 +410,7 @@ struct io_thread::impl {
       stats.messages_out.fetch_add(b.messages, std::memory_order_relaxed);
       stats.bytes_out.fetch_add(size, std::memory_order_relaxed);
       stats.batches_out.fetch_add(1, std::memory_order_relaxed);
+      p.out.handed(b.messages);
       if (p.out.release(size, b.messages)) p.gate.open();  // under the low-water mark: senders go on
       d.blocked.pop_front();
       any = true;

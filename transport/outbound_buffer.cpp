@@ -1,5 +1,7 @@
 #include "troupe/transport/outbound_buffer.hpp"
 
+#include <utility>
+
 #include "troupe/transport/codec.hpp"
 
 namespace troupe::transport {
@@ -51,16 +53,21 @@ bool outbound_buffer::release(std::size_t bytes, std::size_t messages) {
   return true;
 }
 
-std::size_t outbound_buffer::reset() {
+void outbound_buffer::handed(std::size_t messages) {
   std::lock_guard lock(mutex_);
-  std::size_t dropped = messages_;  // queued, and taken but never handed to ZeroMQ
+  handed_ += messages;
+}
+
+session_tally outbound_buffer::reset() {
+  std::lock_guard lock(mutex_);
+  session_tally tally{messages_, std::exchange(handed_, 0)};  // queued, and taken but never handed to ZeroMQ
   batches_.clear();
   type_ids_.clear();
   next_type_id_ = 1;
   bytes_ = 0;
   messages_ = 0;
   busy_.store(false, std::memory_order_release);
-  return dropped;
+  return tally;
 }
 
 bool outbound_buffer::empty() const {

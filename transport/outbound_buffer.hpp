@@ -13,9 +13,11 @@
 /// Bounded hard in messages and bytes as well: `append` refuses past either (only a sender that
 /// cannot be suspended gets there), and the caller reports it.
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -38,6 +40,18 @@ struct append_outcome {
   explicit operator bool() const noexcept { return accepted; }
 };
 
+/// What the end of a session leaves to count (outbound_buffer::reset).
+struct session_tally {
+  /// Queued, or taken but never handed to ZeroMQ.
+  std::size_t dropped = 0;
+  /// Handed to ZeroMQ during the session.
+  std::uint64_t handed = 0;
+  /// Of `handed`, what the peer did not confirm; 0 for a peer that sends no receipts.
+  [[nodiscard]] std::uint64_t unconfirmed(std::optional<std::uint64_t> confirmed) const noexcept {
+    return confirmed ? handed - std::min<std::uint64_t>(*confirmed, handed) : 0;
+  }
+};
+
 class outbound_buffer {
  public:
   explicit outbound_buffer(const transport_config& config) : config_(config) {}
@@ -52,10 +66,13 @@ class outbound_buffer {
   /// queue from busy to below its low-water mark: the caller opens the peer's send gate.
   /// @threadsafe
   bool release(std::size_t bytes, std::size_t messages);
-  /// Starts a new session: drops what is queued, forgets type ids. Returns the messages dropped:
-  /// those queued here and those taken but not yet released (held by the I/O thread because
-  /// ZeroMQ would have blocked, or by link faults) — all that never reached ZeroMQ.
-  std::size_t reset();
+  /// `messages` of what was taken went to ZeroMQ (for the session's tally). @threadsafe
+  void handed(std::size_t messages);
+  /// Starts a new session: drops what is queued, forgets type ids. Returns the messages dropped
+  /// (those queued here and those taken but not yet released — held by the I/O thread because
+  /// ZeroMQ would have blocked, or by link faults — all that never reached ZeroMQ) and those
+  /// handed to ZeroMQ since the last reset.
+  session_tally reset();
   [[nodiscard]] bool empty() const;
   [[nodiscard]] std::size_t queued_messages() const;
   [[nodiscard]] std::size_t queued_bytes() const;
@@ -69,7 +86,8 @@ class outbound_buffer {
   std::unordered_map<const message_type*, std::uint32_t> type_ids_;
   std::uint32_t next_type_id_ = 1;
   std::size_t bytes_ = 0;     // queued here or taken and not yet released
-  std::size_t messages_ = 0;  // same
+  std::size_t messages_ = 0;
+  std::uint64_t handed_ = 0;  // to ZeroMQ, this session  // same
   std::atomic<bool> busy_{false};  // written under mutex_
 };
 

@@ -40,6 +40,8 @@ struct session_engine::accepted {
   nonce server_nonce{};
   peer_state* peer = nullptr;
   type_table types;  // the ids the peer interned on this connection (§6)
+  /// MESSAGE frames that arrived on this connection: what our receipts confirm (§11).
+  std::uint64_t received = 0;
   time_point started{};
   /// Set while the connection claims the name of a member that is up with another creation
   /// (§4.1): its WELCOME waits until `decide_contests` knows whether that member still lives.
@@ -75,6 +77,11 @@ struct session_engine::peer_state {
   /// (a cut one way stalls its TCP connection in backoff), so our next HELLO names it.
   std::optional<nonce> dropped_inbound;
   action::status published{};  // what the pump was last told
+  // Receipts (§11): what we last told it we received on its channel, and when; what it last told
+  // us it received on ours (none: it sent no receipt this session).
+  std::uint64_t receipt_sent = 0;
+  time_point receipt_at{};
+  std::optional<std::uint64_t> confirmed;
 };
 
 session_engine::session_engine(session_options options, const transport_config& config, transport_stats& stats)
@@ -148,7 +155,7 @@ void session_engine::restarted(peer_state& p, time_point now) {
   // no heartbeats from here and could be reported LOST. It declares itself again.
   if (p.speaks_watch) ring_dirty_ = true;
   p.watches_me = p.speaks_watch = false;
-  actions_.emplace_back(action::dropped{p.name, p.creation, "restarted", p.address, false, true});
+  actions_.emplace_back(action::dropped{p.name, p.creation, "restarted", p.address, false, true, end_receipts(p)});
 }
 
 void session_engine::lose(peer_state& p, const std::string& reason, time_point now) {
@@ -184,7 +191,14 @@ void session_engine::lose(peer_state& p, const std::string& reason, time_point n
   // the links and monitors queued with it end too, or a sender would miss a message with no
   // noconnection in between (found by the simulation running this engine, seed 2: the peer's
   // HELLO named our channel as dropped while it was still in its handshake).
-  actions_.emplace_back(action::dropped{p.name, p.creation, reason, p.address, was_up, was_up || was_reachable});
+  actions_.emplace_back(action::dropped{p.name, p.creation, reason, p.address, was_up, was_up || was_reachable, end_receipts(p)});
+}
+
+/// The session's receipts end with it: returns what the peer confirmed, for the pump's count.
+std::optional<std::uint64_t> session_engine::end_receipts(peer_state& p) {
+  p.receipt_sent = 0;
+  p.receipt_at = {};
+  return std::exchange(p.confirmed, std::nullopt);
 }
 
 /// Counts a loss decided by the failure detector, and how long the peer had been silent.
@@ -337,6 +351,13 @@ bool session_engine::on_welcome(client& c, time_point now) {
   stats_.handshakes.fetch_add(1);
   log()->log(is_hidden_node(p.name) ? spdlog::level::debug : spdlog::level::info, "connected to node '{}' (creation {}) at {}", p.name, p.creation, c.address);
   actions_.emplace_back(action::up{p.name, p.creation, c.id, c.address});
+  // A first receipt at once, so that the peer knows from the start that this node confirms what
+  // it receives (§11): if this node dies before its next one, all the peer handed over counts.
+  msgpack::sbuffer receipt;
+  p.receipt_sent = received_from(p);
+  p.receipt_at = now;
+  encode_receipt(receipt, p.receipt_sent);
+  actions_.emplace_back(action::send{c.id, bytes_of(receipt)});
   if (!is_hidden_node(p.name)) {
     ring_dirty_ = true;
     update_watches(now);  // ask for heartbeats at once: the detector starts now
@@ -366,7 +387,7 @@ void session_engine::client_failed(client& c, const std::string& reason, time_po
     publish_status(*p);
     // Links and monitors queued while the session was being set up are lost with it: they
     // fire noconnection now (found by the simulation; they used to wait for the next loss).
-    actions_.emplace_back(action::dropped{p->name, p->creation, reason, p->address, false, true});
+    actions_.emplace_back(action::dropped{p->name, p->creation, reason, p->address, false, true, end_receipts(*p)});
   }
   close_client(c.id);
 }
@@ -420,6 +441,7 @@ void session_engine::on_accepted_bytes(const std::string& from, std::string_view
     heard(*a.peer, now);
     switch (kind) {
       case frame_kind::heartbeat: {
+        if (auto receipt = decode_heartbeat_receipt(*f)) a.peer->confirmed = *receipt;
         auto flag = decode_heartbeat_watch(*f);  // a flag that is not a bool: a plain HEARTBEAT
         if (auto* watch = std::get_if<std::optional<bool>>(&flag); watch && *watch && !is_hidden_node(a.peer->name)) {
           if (!a.peer->speaks_watch) ring_dirty_ = true;  // it knows the ring: watched by it alone now
@@ -623,6 +645,7 @@ void session_engine::dropped_frame(const accepted& a, const decode_error& e, tim
 }
 
 void session_engine::on_message(accepted& a, const msgpack::object& f, time_point now) {
+  ++a.received;  // arrived, whatever becomes of it here (drops are counted below)
   auto decoded = decode_message(f, a.types);
   if (auto* e = std::get_if<decode_error>(&decoded)) return dropped_frame(a, *e, now);
   auto& m = std::get<inbound_message>(decoded);
@@ -670,11 +693,19 @@ void session_engine::housekeeping(time_point now) {
     }
     // Heartbeats go to the members that watch this node, to clients (they time out on them), and
     // to peers that do not speak the watch flag (they expect them from every member).
-    if (p.client && !blocked(p.name) && (!ring || p.watches_me || !p.speaks_watch || is_hidden_node(p.name))) {
+    // A receipt rides on a heartbeat that is due, or goes alone every receipt_interval while
+    // messages arrive; it is a heartbeat too.
+    if (p.client && !blocked(p.name)) {
       auto& c = *clients_.at(*p.client);
-      if (c.state == client_state::up && now - c.last_sent >= config_.heartbeat_interval) {
+      const bool heartbeat_due = c.state == client_state::up && now - c.last_sent >= config_.heartbeat_interval &&
+                                 (!ring || p.watches_me || !p.speaks_watch || is_hidden_node(p.name));
+      const std::optional<std::uint64_t> receipt = c.state == client_state::up ? receipt_due(p, heartbeat_due, now) : std::nullopt;
+      if (heartbeat_due || receipt) {
         msgpack::sbuffer hb;
-        encode_heartbeat(hb);
+        if (receipt)
+          encode_receipt(hb, *receipt);
+        else
+          encode_heartbeat(hb);
         actions_.emplace_back(action::send{c.id, bytes_of(hb)});
         c.last_sent = now;
       }
@@ -712,6 +743,23 @@ void session_engine::housekeeping(time_point now) {
 bool session_engine::ring_mode() const { return config_.monitored_by > 0 && !is_hidden_node(options_.name); }
 
 /// How long a member is watched on probation: long enough for the detector's hard cap.
+/// MESSAGE frames that arrived on `p`'s channel to this node in this session (0 without one).
+std::uint64_t session_engine::received_from(const peer_state& p) const {
+  if (p.accepted_id.empty()) return 0;
+  auto it = accepted_.find(p.accepted_id);
+  return it != accepted_.end() && it->second->authenticated ? it->second->received : 0;
+}
+
+/// The count to confirm to `p` now, if a receipt is due: it changed since the last one, and a
+/// heartbeat goes anyway or receipt_interval passed.
+std::optional<std::uint64_t> session_engine::receipt_due(peer_state& p, bool heartbeat_due, time_point now) {
+  const std::uint64_t received = received_from(p);
+  if (received == p.receipt_sent || (!heartbeat_due && now - p.receipt_at < config_.receipt_interval)) return std::nullopt;
+  p.receipt_sent = received;
+  p.receipt_at = now;
+  return received;
+}
+
 duration session_engine::probe_window() const { return config_.peer_timeout + 2 * config_.heartbeat_interval; }
 
 /// Recomputes which members this node watches, after the members up changed.
@@ -833,14 +881,20 @@ void session_engine::on_lost_report(const peer_state& reporter, const lost_repor
 void session_engine::shutdown() {
   msgpack::sbuffer bye;
   encode_bye(bye);
-  for (auto& [id, c] : clients_)
-    if (c->state == client_state::up) actions_.emplace_back(action::send{id, bytes_of(bye)});
+  for (auto& [id, c] : clients_) {
+    if (c->state != client_state::up) continue;
+    // A final receipt first: the peer then knows exactly what of its messages never arrived.
+    msgpack::sbuffer last;
+    if (c->peer) encode_receipt(last, received_from(*c->peer));
+    last.write(bye.data(), bye.size());
+    actions_.emplace_back(action::send{id, bytes_of(last)});
+  }
   for (auto& [name, p] : peers_) {
     bool was_up = p->up;
     p->reachable = false;
     p->up = false;
     publish_status(*p);
-    actions_.emplace_back(action::dropped{p->name, p->creation, "stopped", p->address, was_up, was_up});
+    actions_.emplace_back(action::dropped{p->name, p->creation, "stopped", p->address, was_up, was_up, end_receipts(*p)});
   }
 }
 

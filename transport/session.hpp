@@ -91,6 +91,9 @@ struct dropped {
   std::string address;
   bool was_up = false;
   bool end_watches = false;
+  /// How many of our messages in the session the peer confirmed it received (its last receipt);
+  /// none if it sent no receipt. The pump counts the rest of what it handed over as unconfirmed.
+  std::optional<std::uint64_t> confirmed;
 };
 /// A message from `peer` to deliver locally (its sender checked against the peer's identity).
 struct deliver {
@@ -200,6 +203,9 @@ class session_engine {
   void restarted(peer_state& p, time_point now);
   void lose(peer_state& p, const std::string& reason, time_point now);
   void record_detection(std::uint64_t silent_ms);
+  std::optional<std::uint64_t> end_receipts(peer_state& p);
+  std::optional<std::uint64_t> receipt_due(peer_state& p, bool heartbeat_due, time_point now);
+  [[nodiscard]] std::uint64_t received_from(const peer_state& p) const;
   void publish_status(peer_state& p);
 
   // Watching (docs/membership.md, "Failure detection at scale").

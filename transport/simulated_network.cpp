@@ -170,7 +170,9 @@ void simulated_network::on(action::up& a) {
 
 void simulated_network::on(action::dropped& a) {
   peer& p = peer_named(a.peer);
-  protocol_stats_.dropped_on_loss.fetch_add(p.out.reset());
+  auto tally = p.out.reset();
+  protocol_stats_.dropped_on_loss.fetch_add(tally.dropped);
+  protocol_stats_.unconfirmed_at_loss.fetch_add(tally.unconfirmed(a.confirmed));
   if (a.end_watches) p.watches.fire_noconnection(system_);
   if (a.was_up) publish(peer_event{a.peer, a.creation, false, a.reason, a.address});
 }
@@ -329,6 +331,7 @@ void simulated_network::flush(peer& p) {
   for (auto& b : taken) {
     std::size_t size = b.bytes.size();
     send_client(it->second, std::move(b.bytes));
+    p.out.handed(b.messages);
     p.out.release(size, b.messages);
   }
   if (!taken.empty()) engine_.sent(it->second, system_.clock().now());

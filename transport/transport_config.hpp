@@ -37,6 +37,10 @@ struct transport_config {
   bool curve = false;
   /// A heartbeat goes out on a channel that sent nothing for this long.
   duration heartbeat_interval = std::chrono::milliseconds(100);
+  /// A node tells a peer how many of its messages arrived (a receipt on HEARTBEAT, at most this
+  /// often, or with a heartbeat that is due anyway), so that what a lost peer never confirmed is
+  /// counted (transport_stats::unconfirmed_at_loss).
+  duration receipt_interval = std::chrono::milliseconds(500);
   /// The phi-accrual failure detector (phi_detector.hpp): a peer whose silence reaches its
   /// threshold is lost, and its links and monitors fire noconnection.
   detector_config detector;

@@ -19,6 +19,12 @@ struct transport_stats {
   /// Messages queued for a peer that was lost before they went out: still in the outbound queue,
   /// or taken from it but not yet accepted by ZeroMQ.
   std::atomic<std::uint64_t> dropped_on_loss{0};
+  /// Messages handed to ZeroMQ for a peer that was then lost without confirming them (its last
+  /// receipt, docs/PROTOCOL.md §11): in ZeroMQ's or the kernel's buffers, on the wire, or read by
+  /// the peer after its last receipt. An upper bound on what the network lost with the peer; exact
+  /// when the peer left (its BYE follows a final receipt). Counted only for peers that send
+  /// receipts (nodes of this release on, from the moment their channel is up; not tools/pyclient).
+  std::atomic<std::uint64_t> unconfirmed_at_loss{0};
   /// Plain-thread sends refused because the peer stayed busy (flow control,
   /// transport_config::busy_bytes) for `send_block_timeout`; also counted in dropped_overload.
   std::atomic<std::uint64_t> send_timeouts{0};

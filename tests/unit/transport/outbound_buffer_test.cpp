@@ -264,7 +264,7 @@ TEST(OutboundBufferTest, ResetDropsWhatIsQueuedCountsItAndStartsInterningAfresh)
   outbound_buffer out(config);
   for (std::uint64_t n = 0; n < 5; ++n) ASSERT_TRUE(append(out, test::ping{n}));
   ASSERT_FALSE(append(out, test::ping{5}));
-  EXPECT_EQ(out.reset(), 5u);
+  EXPECT_EQ(out.reset().dropped, 5u);
   EXPECT_TRUE(out.empty());
   EXPECT_EQ(out.queued_messages(), 0u);
   // A new session: the peer knows no ids, so the type is defined again, and the bound is free.
@@ -322,7 +322,7 @@ TEST(OutboundBufferTest, ResetCountsWhatWasTakenButNeverReleasedAndEndsBusy) {
   std::vector<batch> batches;
   out.take(batches);  // held by the I/O thread (ZeroMQ would block) when the peer is lost
   ASSERT_TRUE(append(out, test::ping{4}));
-  EXPECT_EQ(out.reset(), 5u) << "the taken messages are dropped too";
+  EXPECT_EQ(out.reset().dropped, 5u) << "the taken messages are dropped too";
   EXPECT_FALSE(out.busy());
 }
 

@@ -418,6 +418,90 @@ TEST(SessionEngineTest, HeartbeatsGoOutOnAnIdleChannelAndTheirLossLosesThePeer) 
   EXPECT_LE(b.stats.detection_ms_last.load(), 1500u);
 }
 
+/// `count` messages of a's on its up channel to b.
+void send_messages(pump& net, node& a, std::string_view b, int count) {
+  conn_id conn = for_peer<action::up>(a, b).back().conn;
+  msgpack::sbuffer frames;
+  encode_type_def(frames, 1, "test.text");
+  for (int i = 0; i < count; ++i) {
+    encode_message_head(frames, 1);
+    encode_message_tail(frames, pid{intern_node(std::string(b)), 2, 9}, *make_envelope<test::text>(pid{}, test::text{"hi"}));
+  }
+  net.carry(a, action::send{conn, bytes_of(frames)});
+  net.run();
+}
+
+std::string receipt_bytes(std::uint64_t n) {
+  msgpack::sbuffer r;
+  encode_receipt(r, n);
+  return bytes_of(r);
+}
+
+TEST(SessionEngineTest, AReceiptConfirmsWhatArrivedAndALossReportsTheLastOne) {
+  node a("a", 1), b("b", 2);
+  pump net{&a, &b};
+  a.engine->connect("b", net.now);
+  net.run();
+  ASSERT_TRUE(a.up_with("b"));
+  send_messages(net, a, "b", 3);
+  // b's heartbeat to a is due: it carries the receipt instead of a plain [6].
+  net.tick(net.now + b.config.heartbeat_interval);
+  EXPECT_EQ(b.all<action::send>().back().bytes, receipt_bytes(3));
+  // Nothing new arrived: the next heartbeat is a plain one again.
+  net.tick(net.now + b.config.heartbeat_interval);
+  msgpack::sbuffer hb;
+  encode_heartbeat(hb);
+  EXPECT_EQ(b.all<action::send>().back().bytes, bytes_of(hb));
+  send_messages(net, a, "b", 2);  // these two are never confirmed: b falls silent
+  net.silent.insert("b");
+  auto t = net.now;
+  for (auto step = 10ms; step <= 3s && a.up_with("b"); step += 10ms) net.tick(t + step);
+  auto dropped = for_peer<action::dropped>(a, "b");
+  ASSERT_EQ(dropped.size(), 1u);
+  EXPECT_EQ(dropped[0].reason, "timeout");
+  EXPECT_EQ(dropped[0].confirmed, std::optional<std::uint64_t>(3));
+}
+
+TEST(SessionEngineTest, ALeavingPeerConfirmsEverythingBeforeItsBye) {
+  node a("a", 1), b("b", 2);
+  pump net{&a, &b};
+  a.engine->connect("b", net.now);
+  net.run();
+  send_messages(net, a, "b", 4);
+  b.engine->shutdown();
+  net.run();
+  auto dropped = for_peer<action::dropped>(a, "b");
+  ASSERT_EQ(dropped.size(), 1u);
+  EXPECT_EQ(dropped[0].reason, "left");
+  EXPECT_EQ(dropped[0].confirmed, std::optional<std::uint64_t>(4));
+  // a received nothing, and said so when its channel came up: all b handed over is unconfirmed.
+  EXPECT_EQ(for_peer<action::dropped>(b, "a").back().confirmed, std::optional<std::uint64_t>(0));
+}
+
+TEST(SessionEngineTest, ABusyChannelGetsAReceiptAloneEveryReceiptInterval) {
+  node a("a", 1), b("b", 2);
+  pump net{&a, &b};
+  a.engine->connect("b", net.now);
+  net.run();
+  const auto t0 = net.now;
+  // b keeps sending too, so no heartbeat of its is ever due; a receipt still goes.
+  conn_id b_conn = for_peer<action::up>(b, "a").back().conn;
+  int receipts = 0;
+  for (auto t = t0 + 10ms; t <= t0 + 2s; t += 10ms) {
+    send_messages(net, a, "b", 1);
+    b.engine->sent(b_conn, t);
+    auto before = b.all<action::send>().size();
+    net.tick(t);
+    auto sends = b.all<action::send>();
+    for (auto i = before; i < sends.size(); ++i)
+      if (frame_reader r(sends[i].bytes.data(), sends[i].bytes.size(), wire_limits{}); auto f = r.next())
+        if (decode_heartbeat_receipt(*f)) ++receipts;
+  }
+  const auto expected = (2s / b.config.receipt_interval);
+  EXPECT_GE(receipts, expected - 1);
+  EXPECT_LE(receipts, expected + 1);
+}
+
 /// a's raw frames `[8, type, to, from, 0, body]` plus `extra` trailing elements, on a's channel to b.
 std::string raw_message(const std::string& type, const pid& to, const std::function<void(msgpack::packer<msgpack::sbuffer>&)>& from,
                         int extra = 0) {
