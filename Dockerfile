@@ -7,7 +7,7 @@ FROM debian:12 AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential cmake ninja-build pkg-config \
       libzmq3-dev cppzmq-dev libsodium-dev libmsgpack-cxx-dev libboost-dev libboost-system-dev \
-      libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev \
+      libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libjemalloc-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -20,7 +20,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTROUPE_BUILD_TEST
 
 FROM debian:12-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libzmq5 libsodium23 libspdlog1.10 libfmt9 \
+ && apt-get install -y --no-install-recommends libzmq5 libsodium23 libspdlog1.10 libfmt9 libjemalloc2 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/ /usr/local/bin/
 USER 65534:65534

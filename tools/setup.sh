@@ -8,6 +8,7 @@ packages=(
   libzmq3-dev cppzmq-dev libsodium-dev libmsgpack-cxx-dev libboost-dev libboost-system-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  libjemalloc-dev  # troupe-node and the benchmarks use jemalloc (cmake/fast_malloc.cmake)
   clang-16 libclang-rt-16-dev python3-zmq python3-msgpack
   iproute2 iptables procps python3 python3-pip python3-yaml
   chromium  # headless, for the live cluster page test (tests/integration/live_page_test.cpp)
