@@ -59,7 +59,7 @@ struct message_envelope final : envelope {
   static void* operator new(std::size_t n) { return detail::allocate_envelope(n); }
   static void operator delete(void* p, std::size_t n) noexcept { detail::free_envelope(p, n); }
   static void* operator new(std::size_t n, std::align_val_t a) { return ::operator new(n, a); }
-  static void operator delete(void* p, std::size_t n, std::align_val_t a) noexcept { ::operator delete(p, n, a); }
+  static void operator delete(void* p, std::size_t, std::align_val_t a) noexcept { ::operator delete(p, a); }
 };
 
 /// Destroys an envelope through its type's destructor (envelopes have no vtable).
