@@ -431,6 +431,14 @@ void send_messages(pump& net, node& a, std::string_view b, int count) {
   net.run();
 }
 
+/// a dials b, and both channels come up.
+void bring_up(pump& net, node& a, node& b) {
+  a.engine->connect(b.name, net.now);
+  net.run();
+  ASSERT_TRUE(a.up_with(b.name));
+  ASSERT_TRUE(b.up_with(a.name));
+}
+
 std::string receipt_bytes(std::uint64_t n) {
   msgpack::sbuffer r;
   encode_receipt(r, n);
@@ -440,9 +448,7 @@ std::string receipt_bytes(std::uint64_t n) {
 TEST(SessionEngineTest, AReceiptConfirmsWhatArrivedAndALossReportsTheLastOne) {
   node a("a", 1), b("b", 2);
   pump net{&a, &b};
-  a.engine->connect("b", net.now);
-  net.run();
-  ASSERT_TRUE(a.up_with("b"));
+  bring_up(net, a, b);
   send_messages(net, a, "b", 3);
   // b's heartbeat to a is due: it carries the receipt instead of a plain [6].
   net.tick(net.now + b.config.heartbeat_interval);
@@ -465,8 +471,7 @@ TEST(SessionEngineTest, AReceiptConfirmsWhatArrivedAndALossReportsTheLastOne) {
 TEST(SessionEngineTest, ALeavingPeerConfirmsEverythingBeforeItsBye) {
   node a("a", 1), b("b", 2);
   pump net{&a, &b};
-  a.engine->connect("b", net.now);
-  net.run();
+  bring_up(net, a, b);
   send_messages(net, a, "b", 4);
   b.engine->shutdown();
   net.run();
@@ -481,8 +486,7 @@ TEST(SessionEngineTest, ALeavingPeerConfirmsEverythingBeforeItsBye) {
 TEST(SessionEngineTest, ABusyChannelGetsAReceiptAloneEveryReceiptInterval) {
   node a("a", 1), b("b", 2);
   pump net{&a, &b};
-  a.engine->connect("b", net.now);
-  net.run();
+  bring_up(net, a, b);
   const auto t0 = net.now;
   // b keeps sending too, so no heartbeat of its is ever due; a receipt still goes.
   conn_id b_conn = for_peer<action::up>(b, "a").back().conn;
